@@ -1,0 +1,117 @@
+# Ferrokube: the two commands a newcomer needs are `make up` and `make test`.
+# Everything else here is for people working on the code.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+RUN_DIR := $(CURDIR)/.run
+# Profile for `make up` binaries.
+PROFILE ?= release
+PROFILE_DIR := $(if $(filter release,$(PROFILE)),release,debug)
+PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
+# Which datastore `make up` starts: the embedded etcd-shim (default) or ETCD=external (real etcd).
+ETCD ?= shim
+ETCD_PORT ?= 2379
+ETCD_METRICS_PORT ?= 2381
+# Extra arguments for the benchmark, e.g. BENCH_ARGS="--quick".
+BENCH_ARGS ?=
+
+# Debian packages the tests and the cluster need.
+APT_PACKAGES := etcd-server etcd-client protobuf-compiler curl ca-certificates
+
+.PHONY: help up down test bench check lint fmt proto deps clean-run
+
+help:
+	@echo "make up       start a local control plane (today: the etcd v3 datastore) and print how to use it"
+	@echo "make down     stop it and remove its data"
+	@echo "make test     run every test (unit, integration against real etcd and etcd-shim)"
+	@echo "make bench    run the benchmarks; results in bench/results/ (takes ~25 minutes)"
+	@echo "make check C=<crate>   cargo check one crate (e.g. C=etcd-shim)"
+	@echo "make lint     rustfmt --check and clippy -D warnings"
+	@echo "make deps     install the Debian packages (needs root)"
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "==> installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "==> Debian packages present"; fi
+
+# Fails early, with the fix, when a tool the tests need is missing.
+define need
+	@command -v $(1) >/dev/null || { echo "error: '$(1)' is missing: run 'make deps' (installs $(2))"; exit 1; }
+endef
+
+up: deps
+	@echo "==> building etcd-shim ($(PROFILE))"
+	$(CARGO) build $(PROFILE_FLAG) -p ferrokube-etcd-shim
+	@mkdir -p $(RUN_DIR)
+	@if [ -f $(RUN_DIR)/etcd.pid ] && kill -0 $$(cat $(RUN_DIR)/etcd.pid) 2>/dev/null; then \
+		echo "==> datastore already running (pid $$(cat $(RUN_DIR)/etcd.pid))"; \
+	else \
+		if [ "$(ETCD)" = external ]; then \
+			echo "==> starting real etcd on 127.0.0.1:$(ETCD_PORT)"; \
+			nohup etcd --name default --data-dir $(RUN_DIR)/etcd-data \
+				--listen-client-urls http://127.0.0.1:$(ETCD_PORT) --advertise-client-urls http://127.0.0.1:$(ETCD_PORT) \
+				--listen-peer-urls http://127.0.0.1:2380 --listen-metrics-urls http://127.0.0.1:$(ETCD_METRICS_PORT) \
+				> $(RUN_DIR)/etcd.log 2>&1 & echo $$! > $(RUN_DIR)/etcd.pid; \
+		else \
+			echo "==> starting etcd-shim on 127.0.0.1:$(ETCD_PORT)"; \
+			nohup target/$(PROFILE_DIR)/etcd-shim --data-dir $(RUN_DIR)/etcd-data \
+				--listen-client-urls http://127.0.0.1:$(ETCD_PORT) --advertise-client-urls http://127.0.0.1:$(ETCD_PORT) \
+				--listen-metrics-urls http://127.0.0.1:$(ETCD_METRICS_PORT) \
+				> $(RUN_DIR)/etcd.log 2>&1 & echo $$! > $(RUN_DIR)/etcd.pid; \
+		fi; \
+		for i in $$(seq 1 100); do \
+			curl -sf http://127.0.0.1:$(ETCD_METRICS_PORT)/health >/dev/null && break; \
+			kill -0 $$(cat $(RUN_DIR)/etcd.pid) 2>/dev/null || { echo "error: the datastore exited; log:"; tail -20 $(RUN_DIR)/etcd.log; exit 1; }; \
+			sleep 0.1; \
+		done; \
+		curl -sf http://127.0.0.1:$(ETCD_METRICS_PORT)/health >/dev/null || { echo "error: no health answer; see $(RUN_DIR)/etcd.log"; exit 1; }; \
+	fi
+	@echo
+	@echo "The etcd v3 datastore is up (log: $(RUN_DIR)/etcd.log). Use it with:"
+	@echo "    export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=http://127.0.0.1:$(ETCD_PORT)"
+	@echo "    etcdctl put hello world && etcdctl get hello"
+	@echo "kube-apiserver and the rest of the cluster join 'make up' as their issues land."
+	@echo "Stop it with: make down"
+
+down:
+	@if [ -f $(RUN_DIR)/etcd.pid ]; then \
+		pid=$$(cat $(RUN_DIR)/etcd.pid); \
+		if kill -0 $$pid 2>/dev/null; then kill $$pid; for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; fi; \
+		echo "==> stopped datastore (pid $$pid)"; \
+	fi
+	@rm -rf $(RUN_DIR)
+	@echo "==> removed $(RUN_DIR)"
+
+test:
+	$(call need,etcd,etcd-server)
+	$(call need,protoc,protobuf-compiler)
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		echo "(cargo-nextest not found: using cargo test)"; \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi
+
+bench:
+	$(call need,etcd,etcd-server)
+	$(call need,protoc,protobuf-compiler)
+	@echo "==> building release binaries for the benchmark"
+	$(CARGO) build --release -p ferrokube-etcd-shim -p ferrokube-e2e
+	target/release/etcd-bench --shim-bin target/release/etcd-shim --out bench/results $(BENCH_ARGS)
+
+check:
+	@test -n "$(C)" || { echo "usage: make check C=<crate dir name>, e.g. C=etcd-shim"; exit 1; }
+	$(CARGO) check --all-targets -p ferrokube-$(notdir $(C))
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+# Regenerates proto/src/generated from the .proto files (needs protoc).
+proto:
+	FERROKUBE_REGENERATE=1 $(CARGO) test -p ferrokube-proto --test generated

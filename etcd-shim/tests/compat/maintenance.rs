@@ -1,0 +1,88 @@
+//! Maintenance Status, Cluster MemberList and the HTTP health endpoint.
+
+use etcd_client::Client;
+use ferrokube_e2e::etcd::Backend;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::*;
+
+/// Status: a version, the current revision in the header, a leader that is this member.
+pub async fn status(backend: Backend) {
+    let (_s, mut c) = start(backend, &[]).await;
+    c.put("a", "1", None).await.unwrap();
+    c.put("b", "1", None).await.unwrap();
+    let s = c.status().await.unwrap();
+    let h = s.header().unwrap();
+    assert_eq!(h.revision(), 3);
+    assert_ne!(h.member_id(), 0);
+    assert_ne!(h.cluster_id(), 0);
+    assert_eq!(s.leader(), h.member_id(), "a single member leads itself");
+    let parts: Vec<&str> = s.version().split('.').collect();
+    assert_eq!(parts.len(), 3, "version {:?} is x.y.z", s.version());
+    assert!(
+        parts.iter().all(|p| p.parse::<u32>().is_ok()),
+        "version {:?}",
+        s.version()
+    );
+    assert!(s.db_size() > 0);
+    assert!(s.raft_term() >= 1);
+    assert!(s.errors().is_empty());
+    assert!(!s.is_learner());
+    // Every response carries the same member and cluster ids.
+    let g = c.get("a", None).await.unwrap();
+    assert_eq!(
+        (g.header().unwrap().member_id(), g.header().unwrap().cluster_id()),
+        (h.member_id(), h.cluster_id())
+    );
+}
+
+/// MemberList: one member, this server's client URL, the header's member id.
+pub async fn member_list(backend: Backend) {
+    let (server, mut c) = start(backend, &[]).await;
+    c.put("a", "1", None).await.unwrap();
+    let member_id = c.status().await.unwrap().header().unwrap().member_id();
+    let r = c.member_list().await.unwrap();
+    assert_eq!(r.members().len(), 1);
+    let m = &r.members()[0];
+    assert_eq!(m.id(), member_id);
+    assert_eq!(m.client_urls(), [server.endpoint()]);
+    assert!(!m.is_learner());
+    let h = r.header().unwrap();
+    assert_eq!(h.member_id(), member_id);
+    assert_eq!(h.revision(), 0, "etcd's cluster responses carry no revision");
+}
+
+async fn http_get(base: &str, path: &str) -> (u16, String) {
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("metrics endpoint accepts connections");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(WATCH_TIMEOUT, s.read_to_end(&mut buf))
+        .await
+        .expect("http response in time")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status: u16 = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("bad response {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// /health on the metrics URL (kubeadm's liveness probe) reports healthy; /metrics serves.
+pub async fn health_endpoint(backend: Backend) {
+    let (server, _c): (_, Client) = start(backend, &[]).await;
+    let (status, body) = http_get(&server.metrics_endpoint(), "/health").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""health":"true""#), "{body}");
+    let (status, _) = http_get(&server.metrics_endpoint(), "/metrics").await;
+    assert_eq!(status, 200);
+}

@@ -1,0 +1,40 @@
+//! The committed generated code must equal what the `.proto` files generate.
+//! With `FERROKUBE_REGENERATE=1` the test rewrites `src/generated/` instead.
+
+use std::path::{Path, PathBuf};
+
+const PROTOS: &[&str] = &["etcd/mvcc.proto", "etcd/rpc.proto"];
+
+fn generate(out: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    tonic_prost_build::configure()
+        .build_client(false)
+        .build_server(true)
+        .bytes(".")
+        .emit_rerun_if_changed(false)
+        .out_dir(out)
+        .compile_protos(
+            &PROTOS.iter().map(|p| root.join(p)).collect::<Vec<_>>(),
+            &[root.to_path_buf()],
+        )
+        .expect("protoc failed: install protobuf-compiler (apt-get install protobuf-compiler)");
+}
+
+#[test]
+fn generated_code_is_fresh() {
+    let committed: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/generated");
+    if std::env::var_os("FERROKUBE_REGENERATE").is_some() {
+        generate(&committed);
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    generate(tmp.path());
+    for file in ["mvccpb.rs", "etcdserverpb.rs"] {
+        let fresh = std::fs::read_to_string(tmp.path().join(file)).unwrap();
+        let old = std::fs::read_to_string(committed.join(file)).unwrap_or_default();
+        assert!(
+            fresh == old,
+            "proto/src/generated/{file} is stale: run `make proto` and commit the result"
+        );
+    }
+}
