@@ -104,10 +104,10 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr} for clients (port in use?)"))?;
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        // Small responses must leave at once: no Nagle on client connections.
+        let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let decode = limits.decode_limit();
         let router = tonic::transport::Server::builder()
-            .tcp_nodelay(true)
             .add_service(
                 KvServer::new(service::kv::KvService {
                     store: store.clone(),

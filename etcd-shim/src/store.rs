@@ -102,6 +102,7 @@ impl Store {
             config,
         });
         let writes = writer::start(shared.clone(), conn)?;
+        start_checkpointer(&shared)?;
         Ok(Store { shared, writes })
     }
 
@@ -125,6 +126,30 @@ impl Store {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<CommitBatch>> {
         self.shared.events.subscribe()
     }
+}
+
+/// How often the checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Starts the thread that checkpoints the WAL; it ends when the store is dropped.
+fn start_checkpointer(shared: &Arc<Shared>) -> Result<(), BackendError> {
+    let conn = backend::open_checkpointer(&shared.files)?;
+    let weak = Arc::downgrade(shared);
+    std::thread::Builder::new()
+        .name("etcd-shim-checkpoint".into())
+        .spawn(move || {
+            while weak.strong_count() > 0 {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = backend::checkpoint(&conn) {
+                    tracing::warn!("WAL checkpoint failed (will retry): {e}");
+                }
+            }
+        })
+        .map_err(|source| BackendError::SpawnThread {
+            name: "checkpoint",
+            source,
+        })?;
+    Ok(())
 }
 
 impl Shared {
@@ -154,13 +179,20 @@ impl Shared {
         )
     }
 
-    /// Runs `f` with a pooled read-only connection.
+    /// Runs `f` with a pooled read-only connection inside one read transaction:
+    /// one snapshot and one file lock for all of `f`'s queries.
     pub fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, EtcdError>) -> Result<T, EtcdError> {
         let conn = match self.readers.lock().pop() {
             Some(c) => c,
             None => backend::open_reader(&self.files)?,
         };
+        conn.execute_batch("BEGIN").map_err(BackendError::from)?;
         let out = f(&conn);
+        if let Err(e) = conn.execute_batch("COMMIT") {
+            // Do not pool a connection in an unknown state.
+            tracing::warn!("closing a reader connection: ending its read transaction failed: {e}");
+            return out;
+        }
         let mut pool = self.readers.lock();
         if pool.len() < 4 {
             pool.push(conn);

@@ -61,13 +61,27 @@ fn check_op(op: &RequestOp, max_ops: i64) -> Result<(), EtcdError> {
     }
 }
 
+/// A delete's interval as etcd's duplicate check sees it: `[key, range_end)` taken
+/// literally, so a from-key delete (`range_end == "\0"`) is an empty interval
+/// that conflicts with nothing, and then runs in op order with the puts.
+fn literal_interval(key: &[u8], range_end: &[u8]) -> KeyRange {
+    if range_end.is_empty() {
+        KeyRange::Single(key.to_vec())
+    } else {
+        KeyRange::Span {
+            start: key.to_vec(),
+            end: Some(range_end.to_vec()),
+        }
+    }
+}
+
 /// The puts and delete ranges of one branch, failing when a key is written twice
 /// (then/else branches of a nested txn may write the same key: only one runs).
 fn intervals(ops: &[RequestOp]) -> Result<(HashSet<Vec<u8>>, Vec<KeyRange>), EtcdError> {
     let mut dels: Vec<KeyRange> = ops
         .iter()
         .filter_map(|op| match &op.request {
-            Some(Request::RequestDeleteRange(d)) => Some(KeyRange::new(&d.key, &d.range_end)),
+            Some(Request::RequestDeleteRange(d)) => Some(literal_interval(&d.key, &d.range_end)),
             _ => None,
         })
         .collect();
@@ -147,6 +161,8 @@ mod tests {
             Err(EtcdError::DuplicateKey)
         ));
         assert!(check_txn(&txn(vec![del("a", "c"), del("b", "d")], vec![]), 128).is_ok());
+        // etcd: a from-key delete is an empty interval for this check.
+        assert!(check_txn(&txn(vec![del("a", "\0"), put("b")], vec![]), 128).is_ok());
         let nested = RequestOp {
             request: Some(Request::RequestTxn(txn(vec![put("x")], vec![put("x")]))),
         };

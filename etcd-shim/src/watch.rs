@@ -536,7 +536,7 @@ mod tests {
 
     #[test]
     fn fragments_respect_the_limit() {
-        let evs: Vec<Event> = (0..10).map(|i| ev("k", i, EventType::Put)).collect();
+        let evs: Vec<Event> = (1..=10).map(|i| ev("k", i, EventType::Put)).collect();
         let one = evs[0].encoded_len();
         let chunks = fragments(evs.clone(), one * 3);
         assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), vec![3, 3, 3, 1]);

@@ -36,6 +36,7 @@ compat_tests! {
         put_prev_kv_and_lease,
         put_ignore_value_and_lease,
         delete_range,
+        binary_keys_and_values,
     }
     txn {
         compare_targets_and_ops,
@@ -47,6 +48,7 @@ compat_tests! {
         duplicate_keys,
         too_many_ops,
         cas_race,
+        from_key_delete_and_put_in_one_txn,
     }
     watch {
         events_and_headers,
@@ -78,6 +80,7 @@ compat_tests! {
         status,
         member_list,
         health_endpoint,
+        require_leader_metadata,
     }
     durability {
         state_survives_kill9,

@@ -19,6 +19,8 @@ use super::index::{Entry, Rev};
 pub enum BackendError {
     #[error("cannot create data dir {path}: {source}")]
     CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot start the {name} thread: {source}")]
+    SpawnThread { name: &'static str, source: std::io::Error },
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("row {id} is missing from the backend (compacted while being read)")]
@@ -85,14 +87,31 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
-/// Opens (creating if needed) the database for the single writer.
+/// Opens (creating if needed) the database for the single writer. The writer
+/// never checkpoints the WAL itself (that would put a database fsync inside a
+/// commit): [`checkpoint`] does, from its own thread.
 pub fn open_writer(files: &Files) -> Result<Connection, BackendError> {
     let conn = Connection::open(&files.db)?;
     // Must precede table creation to take effect on a new file.
     conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     configure(&conn)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.execute_batch(SCHEMA)?;
     Ok(conn)
+}
+
+/// Opens the connection the checkpointer uses.
+pub fn open_checkpointer(files: &Files) -> Result<Connection, BackendError> {
+    let conn = Connection::open(&files.db)?;
+    configure(&conn)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    Ok(conn)
+}
+
+/// Copies committed WAL frames into the database file without blocking the
+/// writer or readers (a PASSIVE checkpoint). Returns the WAL size in frames.
+pub fn checkpoint(conn: &Connection) -> Result<i64, BackendError> {
+    Ok(conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?)
 }
 
 /// Opens a read-only connection for range and watch reads.
@@ -230,7 +249,10 @@ pub fn delete_lease(conn: &Connection, id: i64) -> Result<(), BackendError> {
 /// Returns free pages to the file system and truncates the WAL: after a
 /// compaction this is what keeps the files within a small factor of the live data.
 pub fn shrink(conn: &Connection) -> Result<(), BackendError> {
-    conn.execute_batch("PRAGMA incremental_vacuum;")?;
+    // Each step of this pragma frees one page: step it to the end.
+    let mut stmt = conn.prepare("PRAGMA incremental_vacuum")?;
+    let mut rows = stmt.query([])?;
+    while rows.next()?.is_some() {}
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(())
 }
@@ -255,4 +277,56 @@ pub fn row(conn: &Connection, id: i64) -> Result<Row, BackendError> {
     let mut found = None;
     scan(conn, id, id, 1, |_, r| found = Some(r))?;
     found.ok_or(BackendError::MissingRow { id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(main: i64, key: &str, value: &[u8]) -> Row {
+        Row {
+            key: key.as_bytes().to_vec(),
+            entry: Entry {
+                rev: Rev { main, sub: 0 },
+                create: 1,
+                version: 1,
+                lease: 0,
+                tombstone: false,
+            },
+            value: Some(Bytes::copy_from_slice(value)),
+            prev_id: 0,
+        }
+    }
+
+    #[test]
+    fn deleting_history_then_shrinking_returns_the_space() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Files::in_dir(dir.path()).unwrap();
+        let conn = open_writer(&files).unwrap();
+        let bytes = vec![7u8; 1024];
+        conn.execute_batch("BEGIN").unwrap();
+        for main in 1..=3000 {
+            insert(&conn, &row(main, &format!("k{}", main % 100), &bytes)).unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+        let (before, _) = sizes(&conn).unwrap();
+        // Keep the newest row of each of the 100 keys.
+        let ids: Vec<i64> = (1..=2900).map(|m| Rev { main: m, sub: 0 }.id()).collect();
+        conn.execute_batch("BEGIN").unwrap();
+        delete_rows(&conn, &ids).unwrap();
+        conn.execute_batch("COMMIT").unwrap();
+        shrink(&conn).unwrap();
+        let (after, in_use) = sizes(&conn).unwrap();
+        assert!(after < before / 10, "file did not shrink: {before} -> {after}");
+        assert_eq!(after, in_use, "free pages left after shrink");
+        let wal = std::fs::metadata(files.db.with_extension("db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert_eq!(wal, 0, "WAL not truncated");
+        assert_eq!(value(&conn, Rev { main: 3000, sub: 0 }.id()).unwrap().len(), 1024);
+        assert!(matches!(
+            value(&conn, Rev { main: 5, sub: 0 }.id()),
+            Err(BackendError::MissingRow { .. })
+        ));
+    }
 }

@@ -126,10 +126,7 @@ pub fn start(shared: Arc<Shared>, conn: Connection) -> Result<mpsc::Sender<Write
     std::thread::Builder::new()
         .name("etcd-shim-writer".into())
         .spawn(move || writer.run(rx))
-        .map_err(|e| BackendError::CreateDir {
-            path: "writer thread".into(),
-            source: e,
-        })?;
+        .map_err(|source| BackendError::SpawnThread { name: "writer", source })?;
     Ok(tx)
 }
 

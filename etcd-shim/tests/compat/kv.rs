@@ -121,6 +121,16 @@ pub async fn range_shapes(backend: Backend) {
     let g = c.get("c", Some(GetOptions::new().with_range("c"))).await.unwrap();
     assert_eq!((g.count(), g.kvs().len()), (0, 0));
 
+    // A serializable read gives the same answer on a single member.
+    let g = c
+        .get("b", Some(GetOptions::new().with_prefix().with_serializable()))
+        .await
+        .unwrap();
+    assert_eq!(
+        (keys(g.kvs()), rev(g.header())),
+        (vec!["b".to_string(), "b/1".into(), "b/2".into()], 7)
+    );
+
     // A prefix that matches nothing.
     let g = c.get("zz", Some(GetOptions::new().with_prefix())).await.unwrap();
     assert_eq!((g.count(), g.kvs().len()), (0, 0));
@@ -541,4 +551,45 @@ pub async fn delete_range(backend: Backend) {
     assert_eq!(kvs(d.prev_kvs()), vec![kv("d", "v-d", 7, 7, 1)]);
     let d = c.delete("", Some(DeleteOptions::new().with_from_key())).await.unwrap();
     assert_eq!((rev(d.header()), d.deleted()), (10, 0));
+}
+
+/// Keys and values are bytes: byte-wise ordering, non-UTF-8, NULs, 0xff prefixes.
+pub async fn binary_keys_and_values(backend: Backend) {
+    let (_s, mut c) = start(backend, &[]).await;
+    let keys_in: Vec<Vec<u8>> = vec![
+        vec![0xff, 0xff],
+        vec![0x80],
+        b"a\0b".to_vec(),
+        vec![0xc3, 0x28],
+        vec![0x01],
+        vec![0xff],
+        b"a".to_vec(),
+        vec![0x7f],
+    ];
+    for (i, k) in keys_in.iter().enumerate() {
+        let value = vec![0u8, 0xff, i as u8, 0xfe];
+        c.put(k.clone(), value, None).await.unwrap();
+    }
+    let raw = |g: &etcd_client::GetResponse| g.kvs().iter().map(|k| k.key().to_vec()).collect::<Vec<_>>();
+    let g = c.get("", Some(GetOptions::new().with_all_keys())).await.unwrap();
+    let mut sorted = keys_in.clone();
+    sorted.sort();
+    assert_eq!(raw(&g), sorted, "keys sort byte-wise");
+    assert_eq!(sorted[0], vec![0x01]);
+    for kv in g.kvs() {
+        let i = keys_in.iter().position(|k| k == kv.key()).unwrap();
+        assert_eq!(kv.value(), [0u8, 0xff, i as u8, 0xfe], "value bytes round-trip");
+    }
+    // Prefix of 0xff has no successor, so it becomes "every key >= 0xff".
+    let g = c.get(vec![0xff], Some(GetOptions::new().with_prefix())).await.unwrap();
+    assert_eq!(raw(&g), vec![vec![0xff], vec![0xff, 0xff]]);
+    let g = c.get("a", Some(GetOptions::new().with_prefix())).await.unwrap();
+    assert_eq!(raw(&g), vec![b"a".to_vec(), b"a\0b".to_vec()]);
+    let g = c
+        .get(vec![0x7f], Some(GetOptions::new().with_range(vec![0xc3, 0x28])))
+        .await
+        .unwrap();
+    assert_eq!(raw(&g), vec![vec![0x7f], vec![0x80]]);
+    let g = c.get(vec![0xc3, 0x28], None).await.unwrap();
+    assert_eq!((g.count(), g.kvs()[0].create_revision()), (1, 5));
 }

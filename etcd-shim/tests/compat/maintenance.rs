@@ -1,6 +1,6 @@
 //! Maintenance Status, Cluster MemberList and the HTTP health endpoint.
 
-use etcd_client::Client;
+use etcd_client::{Client, ConnectOptions, WatchOptions};
 use ferrokube_e2e::etcd::Backend;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -85,4 +85,17 @@ pub async fn health_endpoint(backend: Backend) {
     assert!(body.contains(r#""health":"true""#), "{body}");
     let (status, _) = http_get(&server.metrics_endpoint(), "/metrics").await;
     assert_eq!(status, 200);
+}
+
+/// Clients that send the "hasleader" metadata (the apiserver does, on watches) work.
+pub async fn require_leader_metadata(backend: Backend) {
+    let (server, _c) = start(backend, &[]).await;
+    let opts = ConnectOptions::new()
+        .with_require_leader(true)
+        .with_connect_timeout(std::time::Duration::from_secs(5));
+    let mut c = Client::connect([server.endpoint()], Some(opts)).await.unwrap();
+    c.put("k", "v", None).await.unwrap();
+    let (mut w, _) = open_watch(&c, "k", Some(WatchOptions::new().with_start_revision(1))).await;
+    assert_eq!(events(&next_msg(&mut w).await), vec![put_ev(kv("k", "v", 2, 2, 1))]);
+    assert_eq!(c.get("k", None).await.unwrap().count(), 1);
 }

@@ -18,7 +18,7 @@ macro_rules! compat_tests {
                     $(
                         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                         async fn $name() {
-                            crate::$module::$name(ferrokube_e2e::etcd::Backend::Etcd).await
+                            crate::support::bounded(crate::$module::$name(ferrokube_e2e::etcd::Backend::Etcd)).await
                         }
                     )*
                 }
@@ -30,9 +30,9 @@ macro_rules! compat_tests {
                     $(
                         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                         async fn $name() {
-                            crate::$module::$name(ferrokube_e2e::etcd::Backend::Shim(
+                            crate::support::bounded(crate::$module::$name(ferrokube_e2e::etcd::Backend::Shim(
                                 std::path::PathBuf::from(env!("CARGO_BIN_EXE_etcd-shim")),
-                            ))
+                            )))
                             .await
                         }
                     )*
@@ -40,6 +40,17 @@ macro_rules! compat_tests {
             )*
         }
     };
+}
+
+/// Upper bound for one scenario, so a server that stops answering fails the
+/// test instead of hanging the run.
+pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs a scenario under [`SCENARIO_TIMEOUT`].
+pub async fn bounded(scenario: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(SCENARIO_TIMEOUT, scenario).await.is_err() {
+        panic!("scenario did not finish within {SCENARIO_TIMEOUT:?}");
+    }
 }
 
 /// How long to wait for a watch message that must arrive.

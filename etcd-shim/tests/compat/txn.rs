@@ -415,8 +415,8 @@ pub async fn cas_race(backend: Backend) {
         clients.push(server.client().await.unwrap());
     }
     let barrier = Arc::new(tokio::sync::Barrier::new(CLIENTS));
-    let mut expected = 0u64;
     for round in 0..ROUNDS {
+        let expected = round as u64;
         let g = c.get("counter", None).await.unwrap();
         let cur = g.kvs()[0].clone();
         let seen_rev = cur.mod_revision();
@@ -453,9 +453,88 @@ pub async fn cas_race(backend: Backend) {
             }
         }
         assert_eq!(winners, 1, "round {round}: exactly one CAS must win");
-        expected += 1;
     }
     let g = c.get("winner/", Some(GetOptions::new().with_prefix())).await.unwrap();
     assert_eq!(g.count(), ROUNDS as i64);
     assert_eq!(current_rev(&mut c).await, 2 + ROUNDS as i64);
+}
+
+/// etcd 3.4 does not treat a from-key delete (range_end "\0") as overlapping a put
+/// in the same txn: both run, in op order, at one revision.
+pub async fn from_key_delete_and_put_in_one_txn(backend: Backend) {
+    let (_s, mut c) = start(backend, &[]).await;
+    c.put("x", "1", None).await.unwrap(); // 2
+    c.put("y", "1", None).await.unwrap(); // 3
+    let from_a = || Some(DeleteOptions::new().with_from_key().with_prev_key());
+
+    // put, then delete everything >= "a": the fresh put is deleted too.
+    let r = c
+        .txn(Txn::new().and_then([TxnOp::put("x", "2", None), TxnOp::delete("a", from_a())]))
+        .await
+        .unwrap();
+    assert_eq!(rev(r.header()), 4);
+    let d = del_resp(&r.op_responses()[1]).clone();
+    assert_eq!((d.deleted(), rev(d.header())), (2, 4));
+    assert_eq!(kvs(d.prev_kvs()), vec![kv("x", "2", 2, 4, 2), kv("y", "1", 3, 3, 1)]);
+    assert_eq!(
+        c.get("", Some(GetOptions::new().with_all_keys()))
+            .await
+            .unwrap()
+            .count(),
+        0
+    );
+
+    // delete, then put: the key is re-created at the txn's revision.
+    c.put("z", "0", None).await.unwrap(); // 5
+    let r = c
+        .txn(Txn::new().and_then([
+            TxnOp::delete("a", from_a()),
+            TxnOp::put("z", "1", Some(PutOptions::new().with_prev_key())),
+        ]))
+        .await
+        .unwrap();
+    assert_eq!(rev(r.header()), 6);
+    let ops = r.op_responses();
+    assert_eq!(kvs(del_resp(&ops[0]).prev_kvs()), vec![kv("z", "0", 5, 5, 1)]);
+    assert!(
+        put_resp(&ops[1]).prev_key().is_none(),
+        "the put sees the txn's own delete"
+    );
+    assert_eq!(kvs(c.get("z", None).await.unwrap().kvs()), vec![kv("z", "1", 6, 6, 1)]);
+
+    // History and watchers see both events of each key at the shared revision, in op order.
+    let (mut w, _) = open_watch(
+        &c,
+        "",
+        Some(etcd_client::WatchOptions::new().with_all_keys().with_start_revision(4)),
+    )
+    .await;
+    let mut evs = Vec::new();
+    while evs.len() < 6 {
+        evs.extend(events(&next_msg(&mut w).await));
+    }
+    assert_eq!(
+        evs,
+        vec![
+            put_ev(kv("x", "2", 2, 4, 2)),
+            del_ev("x", 4),
+            del_ev("y", 4),
+            put_ev(kv("z", "0", 5, 5, 1)),
+            del_ev("z", 6),
+            put_ev(kv("z", "1", 6, 6, 1)),
+        ]
+    );
+    // At revision 4 nothing is alive; at 6 only z.
+    assert_eq!(
+        c.get("", Some(GetOptions::new().with_all_keys().with_revision(4)))
+            .await
+            .unwrap()
+            .count(),
+        0
+    );
+    let g = c
+        .get("", Some(GetOptions::new().with_all_keys().with_revision(6)))
+        .await
+        .unwrap();
+    assert_eq!(kvs(g.kvs()), vec![kv("z", "1", 6, 6, 1)]);
 }
