@@ -414,7 +414,7 @@ impl Stream {
         let last = chunks.len() - 1;
         for (i, events) in chunks.into_iter().enumerate() {
             let resp = WatchResponse {
-                header: header.clone(),
+                header,
                 watch_id: id,
                 events,
                 fragment: i < last,

@@ -59,6 +59,9 @@ pub struct Entry {
     pub tombstone: bool,
 }
 
+/// Lower and upper bounds of a key range, as `BTreeMap::range` takes them.
+type KeyBounds<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
+
 /// A key range as etcd spells it: `[key, end)`, a single key, or everything from `key` on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyRange {
@@ -115,7 +118,7 @@ impl KeyRange {
     }
 
     /// The `BTreeMap` bounds, or `None` when the range is empty (end <= start).
-    fn btree_bounds(&self) -> Option<(Bound<&[u8]>, Bound<&[u8]>)> {
+    fn btree_bounds(&self) -> Option<KeyBounds<'_>> {
         match self {
             KeyRange::Single(k) => Some((Bound::Included(k), Bound::Included(k))),
             KeyRange::Span { start, end: None } => Some((Bound::Included(start), Bound::Unbounded)),
