@@ -66,6 +66,8 @@ pub struct Shared {
     pub metrics: Metrics,
     db_size: AtomicI64,
     db_size_in_use: AtomicI64,
+    /// WAL size in frames, as the checkpointer last saw it.
+    wal_frames: AtomicI64,
     pub config: StoreConfig,
 }
 
@@ -99,6 +101,7 @@ impl Store {
             metrics,
             db_size: AtomicI64::new(0),
             db_size_in_use: AtomicI64::new(0),
+            wal_frames: AtomicI64::new(0),
             config,
         });
         let writes = writer::start(shared.clone(), conn)?;
@@ -138,10 +141,16 @@ fn start_checkpointer(shared: &Arc<Shared>) -> Result<(), BackendError> {
     std::thread::Builder::new()
         .name("etcd-shim-checkpoint".into())
         .spawn(move || {
-            while weak.strong_count() > 0 {
+            while let Some(shared) = weak.upgrade() {
+                drop(shared);
                 std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(e) = backend::checkpoint(&conn) {
-                    tracing::warn!("WAL checkpoint failed (will retry): {e}");
+                match backend::checkpoint(&conn) {
+                    Ok(frames) => {
+                        if let Some(shared) = weak.upgrade() {
+                            shared.wal_frames.store(frames, Ordering::Relaxed);
+                        }
+                    }
+                    Err(e) => tracing::warn!("WAL checkpoint failed (will retry): {e}"),
                 }
             }
         })
@@ -170,6 +179,15 @@ impl Shared {
             revision,
             raft_term: writer::RAFT_TERM,
         }
+    }
+
+    /// WAL size in frames (pages), as last measured.
+    pub fn wal_frames(&self) -> i64 {
+        self.wal_frames.load(Ordering::Relaxed)
+    }
+
+    pub fn reset_wal_frames(&self) {
+        self.wal_frames.store(0, Ordering::Relaxed);
     }
 
     pub fn db_sizes(&self) -> (i64, i64) {

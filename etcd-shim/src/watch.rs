@@ -24,10 +24,15 @@ use crate::store::backend::{self, Row};
 use crate::store::index::{KeyRange, Rev};
 use crate::store::{CommitBatch, Store};
 
-/// Rows read from disk per query while replaying history.
+/// Rows read from disk per query while replaying history...
 const REPLAY_CHUNK: usize = 1000;
-/// Events per response while replaying, flushed at revision boundaries.
+/// ...or fewer, once their values add up to this many bytes.
+const REPLAY_CHUNK_BYTES: usize = 4 << 20;
+/// A watcher's queued replay events are sent, at the next revision boundary,
+/// once they are this many...
 const REPLAY_EVENTS_PER_RESPONSE: usize = 500;
+/// ...or this many bytes.
+const REPLAY_BYTES_PER_RESPONSE: usize = 1 << 20;
 
 /// Settings of watch streams.
 #[derive(Debug, Clone, Copy)]
@@ -144,7 +149,11 @@ impl Stream {
         events: &mut broadcast::Receiver<Arc<CommitBatch>>,
     ) -> Result<(), Stop> {
         match req.request_union {
-            Some(RequestUnion::CreateRequest(c)) => self.create(c).await,
+            Some(RequestUnion::CreateRequest(c)) => {
+                // "Now" for a new watcher is the newest published revision.
+                self.drain(events).await?;
+                self.create(c).await
+            }
             Some(RequestUnion::CancelRequest(c)) => {
                 if self.watchers.remove(&c.watch_id).is_some() {
                     self.store.shared.metrics.watchers.dec();
@@ -160,13 +169,7 @@ impl Stream {
             }
             Some(RequestUnion::ProgressRequest(_)) => {
                 // Deliver what is already committed first, so the answer is as fresh as it can be.
-                loop {
-                    match events.try_recv() {
-                        Ok(batch) => self.deliver(&batch).await?,
-                        Err(broadcast::error::TryRecvError::Lagged(_)) => self.catch_up(events).await?,
-                        Err(_) => break,
-                    }
-                }
+                self.drain(events).await?;
                 // etcd answers on-demand progress with watch id -1: it concerns the whole stream.
                 self.send(WatchResponse {
                     header: self.header(),
@@ -176,6 +179,17 @@ impl Stream {
                 .await
             }
             None => Ok(()),
+        }
+    }
+
+    /// Delivers every batch already published.
+    async fn drain(&mut self, events: &mut broadcast::Receiver<Arc<CommitBatch>>) -> Result<(), Stop> {
+        loop {
+            match events.try_recv() {
+                Ok(batch) => self.deliver(&batch).await?,
+                Err(broadcast::error::TryRecvError::Lagged(_)) => self.catch_up(events).await?,
+                Err(_) => return Ok(()),
+            }
         }
     }
 
@@ -315,7 +329,14 @@ impl Stream {
             let read = tokio::task::spawn_blocking(move || {
                 shared.with_reader(|conn| {
                     let mut rows: Vec<(Row, Option<Row>)> = Vec::new();
-                    backend::scan(conn, next_id, last_id, REPLAY_CHUNK, |_, row| rows.push((row, None)))?;
+                    let mut bytes = 0;
+                    let mut more = false;
+                    backend::scan(conn, next_id, last_id, REPLAY_CHUNK, |_, row| {
+                        bytes += row.key.len() + row.value.as_ref().map_or(0, |v| v.len());
+                        rows.push((row, None));
+                        more = rows.len() == REPLAY_CHUNK || bytes >= REPLAY_CHUNK_BYTES;
+                        bytes < REPLAY_CHUNK_BYTES
+                    })?;
                     if want_prev {
                         for (row, prev) in rows.iter_mut() {
                             // A previous value older than the compaction is gone: etcd
@@ -329,12 +350,12 @@ impl Stream {
                             }
                         }
                     }
-                    Ok(rows)
+                    Ok((rows, more))
                 })
             })
             .await;
-            let rows = match read {
-                Ok(Ok(rows)) => rows,
+            let (rows, more) = match read {
+                Ok(Ok(r)) => r,
                 Ok(Err(e)) => {
                     // Rows vanished under us: history was compacted while we read it.
                     let compacted = self.store.shared.compacted();
@@ -356,12 +377,11 @@ impl Stream {
                     return Err(Stop::ClientGone);
                 }
             };
-            let full = rows.len() == REPLAY_CHUNK;
             for (row, prev) in rows {
                 let rev = row.entry.rev;
                 if rev.main != last_rev {
                     // A revision boundary: flush watchers with enough queued.
-                    self.flush(&mut pending, REPLAY_EVENTS_PER_RESPONSE).await?;
+                    self.flush(&mut pending, false).await?;
                     last_rev = rev.main;
                 }
                 next_id = rev.id() + 1;
@@ -375,18 +395,27 @@ impl Stream {
                     }
                 }
             }
-            if !full {
+            if !more {
                 break;
             }
         }
-        self.flush(&mut pending, 1).await
+        self.flush(&mut pending, true).await
     }
 
-    /// Sends each watcher's queued events once it has at least `min` of them.
-    async fn flush(&mut self, pending: &mut BTreeMap<i64, Vec<Event>>, min: usize) -> Result<(), Stop> {
+    /// Sends each watcher's queued events: all of them with `all`, else those
+    /// with a response's worth queued.
+    async fn flush(&mut self, pending: &mut BTreeMap<i64, Vec<Event>>, all: bool) -> Result<(), Stop> {
+        let big = |evs: &Vec<Event>| {
+            evs.len() >= REPLAY_EVENTS_PER_RESPONSE
+                || evs
+                    .iter()
+                    .map(|e| e.kv.as_ref().map_or(0, |kv| kv.value.len()))
+                    .sum::<usize>()
+                    >= REPLAY_BYTES_PER_RESPONSE
+        };
         let ready: Vec<i64> = pending
             .iter()
-            .filter(|(_, v)| v.len() >= min)
+            .filter(|(_, v)| all || big(v))
             .map(|(id, _)| *id)
             .collect();
         for id in ready {

@@ -75,6 +75,7 @@ compat_tests! {
     errors {
         empty_key,
         oversized_requests,
+        malformed_protobuf,
     }
     maintenance {
         status,

@@ -96,6 +96,8 @@ pub fn open_writer(files: &Files) -> Result<Connection, BackendError> {
     conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     configure(&conn)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    // A TRUNCATE checkpoint waits this long for readers to finish.
+    conn.busy_timeout(std::time::Duration::from_secs(1))?;
     conn.execute_batch(SCHEMA)?;
     Ok(conn)
 }
@@ -112,6 +114,14 @@ pub fn open_checkpointer(files: &Files) -> Result<Connection, BackendError> {
 /// writer or readers (a PASSIVE checkpoint). Returns the WAL size in frames.
 pub fn checkpoint(conn: &Connection) -> Result<i64, BackendError> {
     Ok(conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?)
+}
+
+/// Checkpoints everything and truncates the WAL to zero bytes, waiting for
+/// readers to finish. The writer calls it when the WAL outgrew its bound
+/// (PASSIVE checkpoints cannot restart a WAL that never stops growing).
+pub fn truncate_wal(conn: &Connection) -> Result<(), BackendError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
 }
 
 /// Opens a read-only connection for range and watch reads.
@@ -165,14 +175,14 @@ pub fn value(conn: &Connection, id: i64) -> Result<Bytes, BackendError> {
         .ok_or(BackendError::MissingRow { id })
 }
 
-/// Calls `f` for every row with `from <= id <= to`, in id order, `limit` rows at most.
-/// Returns the number of rows visited.
+/// Calls `f` for every row with `from <= id <= to`, in id order, `limit` rows at
+/// most, until `f` returns false. Returns the number of rows visited.
 pub fn scan(
     conn: &Connection,
     from: i64,
     to: i64,
     limit: usize,
-    mut f: impl FnMut(i64, Row),
+    mut f: impl FnMut(i64, Row) -> bool,
 ) -> Result<usize, BackendError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, key, create_rev, version, lease, value, prev_id FROM kv WHERE id >= ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
@@ -194,8 +204,10 @@ pub fn scan(
             value: value.map(Bytes::from),
             prev_id: r.get(6)?,
         };
-        f(id, row);
         n += 1;
+        if !f(id, row) {
+            break;
+        }
     }
     Ok(n)
 }
@@ -275,7 +287,10 @@ pub fn sizes(conn: &Connection) -> Result<(i64, i64), BackendError> {
 /// The full row `id`.
 pub fn row(conn: &Connection, id: i64) -> Result<Row, BackendError> {
     let mut found = None;
-    scan(conn, id, id, 1, |_, r| found = Some(r))?;
+    scan(conn, id, id, 1, |_, r| {
+        found = Some(r);
+        false
+    })?;
     found.ok_or(BackendError::MissingRow { id })
 }
 

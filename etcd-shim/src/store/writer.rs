@@ -38,6 +38,8 @@ const MAX_BATCH: usize = 512;
 const COMPACT_CHUNK: usize = 10_000;
 /// Queue of write requests waiting for the writer.
 const QUEUE: usize = 4096;
+/// WAL size (4 KiB pages) past which the writer truncates it itself: 64 MiB.
+const WAL_MAX_FRAMES: i64 = 16 * 1024;
 
 pub type Reply<T> = oneshot::Sender<Result<T, EtcdError>>;
 
@@ -267,6 +269,13 @@ impl Writer {
                     Ok(()) => Ok(self.rev),
                     Err(e) => Err(EtcdError::Defragment(e.to_string())),
                 });
+            }
+        }
+        if self.shared.wal_frames() > WAL_MAX_FRAMES {
+            // The checkpointer could not catch up with the writes: bound the WAL here.
+            match backend::truncate_wal(&self.conn) {
+                Ok(()) => self.shared.reset_wal_frames(),
+                Err(e) => tracing::warn!("truncating the WAL failed (will retry): {e}"),
             }
         }
         if self.sizes_at.is_none_or(|t| t.elapsed() > Duration::from_secs(1)) {

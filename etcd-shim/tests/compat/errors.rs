@@ -85,3 +85,84 @@ pub async fn oversized_requests(backend: Backend) {
     assert_eq!(c.get("big", None).await.unwrap().count(), 0);
     assert_eq!(c.get("huge", None).await.unwrap().count(), 0);
 }
+
+/// Sends raw bytes as the request message of `method` (e.g. `/etcdserverpb.KV/Range`).
+async fn raw_call(endpoint: &str, method: &'static str, body: Vec<u8>) -> Result<(), tonic::Status> {
+    let channel = tonic::transport::Channel::from_shared(endpoint.to_string())
+        .expect("valid endpoint")
+        .connect()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let path = tonic::codegen::http::uri::PathAndQuery::from_static(method);
+    grpc.unary(tonic::Request::new(body), path, raw::RawCodec)
+        .await
+        .map(|_| ())
+}
+
+/// A gRPC codec that moves bytes unchanged, to send what no typed client would.
+mod raw {
+    use prost::bytes::{Buf, BufMut};
+    use tonic::Status;
+    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+
+    pub struct RawCodec;
+
+    impl Codec for RawCodec {
+        type Encode = Vec<u8>;
+        type Decode = Vec<u8>;
+        type Encoder = RawCodec;
+        type Decoder = RawCodec;
+        fn encoder(&mut self) -> Self::Encoder {
+            RawCodec
+        }
+        fn decoder(&mut self) -> Self::Decoder {
+            RawCodec
+        }
+    }
+
+    impl Encoder for RawCodec {
+        type Item = Vec<u8>;
+        type Error = Status;
+        fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+            dst.put_slice(&item);
+            Ok(())
+        }
+    }
+
+    impl Decoder for RawCodec {
+        type Item = Vec<u8>;
+        type Error = Status;
+        fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
+            let bytes = src.copy_to_bytes(src.remaining());
+            Ok(Some(bytes.to_vec()))
+        }
+    }
+}
+
+/// Bodies that are not valid protobuf are refused with Internal (as grpc-go
+/// answers), and the server keeps serving.
+pub async fn malformed_protobuf(backend: Backend) {
+    let (server, mut c) = start(backend, &[]).await;
+    // Field 1 as a length-delimited value whose length runs past the end.
+    let truncated = vec![0x0a, 0x10, b'k'];
+    // Wire type 7 does not exist.
+    let bad_wire_type = vec![0x0f, 0x00];
+    for (method, body) in [
+        ("/etcdserverpb.KV/Range", truncated.clone()),
+        ("/etcdserverpb.KV/Put", bad_wire_type.clone()),
+        ("/etcdserverpb.KV/Txn", truncated),
+        ("/etcdserverpb.Lease/LeaseGrant", bad_wire_type),
+    ] {
+        let status = raw_call(&server.endpoint(), method, body)
+            .await
+            .expect_err("malformed body accepted");
+        assert_eq!(status.code(), Code::Internal, "{method}: {status:?}");
+    }
+    c.put("still", "serving", None).await.unwrap();
+    let got = c.get("still", None).await.unwrap();
+    assert_eq!(got.kvs()[0].value(), b"serving");
+}

@@ -2,35 +2,19 @@
 //! (put throughput and latency, range, watch delivery, memory, disk
 //! boundedness), prints a comparison table with the shim's targets and writes
 //! the results as JSON.
-//!
-//! A binary's root looks for modules next to itself, so each module names
-//! its file under `etcd_bench/`.
 
-#[path = "etcd_bench/config.rs"]
 mod config;
-#[path = "etcd_bench/conn.rs"]
 mod conn;
-#[path = "etcd_bench/disk.rs"]
 mod disk;
-#[path = "etcd_bench/load.rs"]
 mod load;
-#[path = "etcd_bench/machine.rs"]
 mod machine;
-#[path = "etcd_bench/memory.rs"]
 mod memory;
-#[path = "etcd_bench/output.rs"]
 mod output;
-#[path = "etcd_bench/put.rs"]
 mod put;
-#[path = "etcd_bench/range.rs"]
 mod range;
-#[path = "etcd_bench/report.rs"]
 mod report;
-#[path = "etcd_bench/results.rs"]
 mod results;
-#[path = "etcd_bench/stats.rs"]
 mod stats;
-#[path = "etcd_bench/watch.rs"]
 mod watch;
 
 use std::{path::PathBuf, process::ExitCode};
