@@ -49,6 +49,7 @@ compat_tests! {
         too_many_ops,
         cas_race,
         from_key_delete_and_put_in_one_txn,
+        range_revision_outside_history,
     }
     watch {
         events_and_headers,

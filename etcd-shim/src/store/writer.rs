@@ -317,7 +317,7 @@ impl Writer {
         // etcd evaluates every compare of the txn tree before applying anything.
         let mut path = Vec::new();
         self.evaluate(&index, req, &mut path)?;
-        self.check_puts(&index, req, &mut path.iter().copied())?;
+        self.check_ops(&index, req, &mut path.iter().copied())?;
         let mut ctx = TxnCtx {
             rev: self.rev + 1,
             sub: 0,
@@ -370,8 +370,10 @@ impl Writer {
             .all(|(_, e)| compare_one(c, target, Some((e, || self.value(e)))))
     }
 
-    /// Checks the puts on the chosen paths: leases must exist, `ignore_*` needs the key.
-    fn check_puts(
+    /// Checks the ops on the chosen paths against the state before the txn, as
+    /// etcd does before applying: puts need their lease (and, with `ignore_*`, the
+    /// key); ranges at a revision need it to be within the history.
+    fn check_ops(
         &self,
         index: &Index,
         req: &TxnRequest,
@@ -389,7 +391,10 @@ impl Writer {
                         return Err(EtcdError::LeaseNotFound);
                     }
                 }
-                Some(Request::RequestTxn(t)) => self.check_puts(index, t, path)?,
+                Some(Request::RequestRange(r)) if r.revision > 0 => {
+                    read::check_rev(r.revision, self.rev, self.shared.compacted())?;
+                }
+                Some(Request::RequestTxn(t)) => self.check_ops(index, t, path)?,
                 _ => {}
             }
         }
@@ -440,13 +445,7 @@ impl Writer {
         let current = self.view_rev(ctx);
         let rev = if r.revision > 0 { r.revision } else { current };
         let header = Some(self.shared.header(current));
-        if read::check_rev(rev, current, self.shared.compacted()).is_err() {
-            // etcd answers a txn read outside the history with an empty result.
-            return pb::RangeResponse {
-                header,
-                ..Default::default()
-            };
-        }
+        // check_ops refused revisions outside the history before anything was applied.
         let plan = read::plan(index, r, rev);
         match read::execute(plan, r, &self.conn) {
             Ok(resp) => pb::RangeResponse { header, ..resp },

@@ -538,3 +538,43 @@ pub async fn from_key_delete_and_put_in_one_txn(backend: Backend) {
         .unwrap();
     assert_eq!(kvs(g.kvs()), vec![kv("z", "1", 6, 6, 1)]);
 }
+
+/// A range at a revision outside the history fails the whole txn before any op
+/// is applied: future (beyond the revision before the txn) and compacted.
+pub async fn range_revision_outside_history(backend: Backend) {
+    let (_s, mut c) = start(backend, &[]).await;
+    for i in 0..4 {
+        c.put("k", format!("v{i}"), None).await.unwrap(); // revisions 2..=5
+    }
+    c.compact(4, None).await.unwrap();
+    let at = |rev: i64| {
+        Txn::new().and_then([
+            TxnOp::put("side", "effect", None),
+            TxnOp::get("k", Some(GetOptions::new().with_revision(rev))),
+        ])
+    };
+    assert_grpc_error(
+        c.txn(at(6)).await,
+        Code::OutOfRange,
+        "etcdserver: mvcc: required revision is a future revision",
+    );
+    assert_grpc_error(
+        c.txn(at(3)).await,
+        Code::OutOfRange,
+        "etcdserver: mvcc: required revision has been compacted",
+    );
+    // Nothing was applied by the failed txns.
+    assert!(c.get("side", None).await.unwrap().kvs().is_empty());
+    assert_eq!(rev(c.get("k", None).await.unwrap().header()), 5);
+    // At the compaction revision and at the current one, the read works and sees
+    // the state of that revision (not the txn's own put).
+    let r = c.txn(at(4)).await.unwrap();
+    assert_eq!(rev(r.header()), 6);
+    match &r.op_responses()[1] {
+        etcd_client::TxnOpResponse::Get(g) => {
+            assert_eq!(g.kvs()[0].value(), b"v2");
+            assert_eq!(rev(g.header()), 6);
+        }
+        other => panic!("expected a get response, got {other:?}"),
+    }
+}
