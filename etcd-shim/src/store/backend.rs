@@ -71,14 +71,17 @@ CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
 
-/// SQLite page cache per connection, KiB. Small on purpose: values are read
-/// once per request and the OS page cache holds the file anyway.
+/// SQLite page cache of a reader connection, KiB. Small on purpose: values are
+/// read once per request and the OS page cache holds the file anyway.
 const CACHE_KIB: i64 = 2048;
+/// The writer's page cache, KiB: it touches the newest pages of the log and the
+/// previous value of every key it writes, and each miss is a system call.
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
 
-fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
+fn configure(conn: &Connection, cache_kib: i64) -> Result<(), rusqlite::Error> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
     conn.pragma_update(None, "mmap_size", 0)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     // Truncate the WAL back to 8 MiB after a checkpoint that found it bigger.
@@ -94,7 +97,7 @@ pub fn open_writer(files: &Files) -> Result<Connection, BackendError> {
     let conn = Connection::open(&files.db)?;
     // Must precede table creation to take effect on a new file.
     conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
-    configure(&conn)?;
+    configure(&conn, WRITER_CACHE_KIB)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     // A TRUNCATE checkpoint waits this long for readers to finish.
     conn.busy_timeout(std::time::Duration::from_secs(1))?;
@@ -105,7 +108,7 @@ pub fn open_writer(files: &Files) -> Result<Connection, BackendError> {
 /// Opens the connection the checkpointer uses.
 pub fn open_checkpointer(files: &Files) -> Result<Connection, BackendError> {
     let conn = Connection::open(&files.db)?;
-    configure(&conn)?;
+    configure(&conn, CACHE_KIB)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     Ok(conn)
 }
