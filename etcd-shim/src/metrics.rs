@@ -13,6 +13,7 @@ pub struct Metrics {
     pub compaction_keys: Counter,
     pub leases_granted: Counter,
     pub leases_revoked: Counter,
+    pub watch_catch_ups: Counter,
     pub keys: Gauge,
     pub watchers: Gauge,
     pub watch_streams: Gauge,
@@ -36,6 +37,7 @@ impl Metrics {
             compaction_keys: Counter::default(),
             leases_granted: Counter::default(),
             leases_revoked: Counter::default(),
+            watch_catch_ups: Counter::default(),
             keys: Gauge::default(),
             watchers: Gauge::default(),
             watch_streams: Gauge::default(),
@@ -76,6 +78,11 @@ impl Metrics {
             m.leases_revoked.clone(),
         );
         registry.register("etcd_debugging_mvcc_keys_total", "Live keys", m.keys.clone());
+        registry.register(
+            "etcd_shim_watch_catch_ups",
+            "Times a watch stream fell behind the in-memory event buffer and caught up from disk",
+            m.watch_catch_ups.clone(),
+        );
         registry.register(
             "etcd_debugging_mvcc_watcher_total",
             "Active watchers",

@@ -296,6 +296,7 @@ impl Stream {
     async fn catch_up(&mut self, events: &mut broadcast::Receiver<Arc<CommitBatch>>) -> Result<(), Stop> {
         let metrics = self.store.shared.metrics.clone();
         metrics.slow_watchers.inc();
+        metrics.watch_catch_ups.inc();
         *events = self.store.subscribe();
         let target = self.store.shared.committed();
         let ids: Vec<i64> = self.watchers.keys().copied().collect();

@@ -64,6 +64,7 @@ compat_tests! {
         progress_notify_periodic,
         progress_request,
         progress_request_without_watchers,
+        slow_watcher_and_long_replay,
     }
     lease {
         grant,

@@ -2,7 +2,6 @@
 
 use etcd_client::{Client, ConnectOptions, WatchOptions};
 use ferrokube_e2e::etcd::Backend;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::*;
 
@@ -50,31 +49,6 @@ pub async fn member_list(backend: Backend) {
     let h = r.header().unwrap();
     assert_eq!(h.member_id(), member_id);
     assert_eq!(h.revision(), 0, "etcd's cluster responses carry no revision");
-}
-
-async fn http_get(base: &str, path: &str) -> (u16, String) {
-    let addr = base.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("metrics endpoint accepts connections");
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    tokio::time::timeout(WATCH_TIMEOUT, s.read_to_end(&mut buf))
-        .await
-        .expect("http response in time")
-        .unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status: u16 = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("bad response {text:?}"));
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
 }
 
 /// /health on the metrics URL (kubeadm's liveness probe) reports healthy; /metrics serves.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use etcd_client::{Client, Error, KeyValue, WatchOptions, WatchResponse, WatchStream};
 use ferrokube_e2e::etcd::{Backend, EtcdServer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 
 /// Generates, for every listed scenario, one test against real etcd
@@ -222,4 +223,30 @@ pub async fn add_watch(stream: &mut WatchStream, key: &str, opts: Option<WatchOp
 /// Current store revision, read with a Status call.
 pub async fn current_rev(client: &mut Client) -> i64 {
     rev(client.status().await.expect("status").header())
+}
+
+/// A plain HTTP/1.1 GET; returns the status code and the body.
+pub async fn http_get(base: &str, path: &str) -> (u16, String) {
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("metrics endpoint accepts connections");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(WATCH_TIMEOUT, s.read_to_end(&mut buf))
+        .await
+        .expect("http response in time")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status: u16 = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("bad response {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
 }

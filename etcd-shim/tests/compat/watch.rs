@@ -540,3 +540,68 @@ pub async fn progress_request_without_watchers(backend: Backend) {
     let m = next_msg(&mut w).await;
     assert_eq!((m.watch_id(), rev(m.header())), (-1, 1));
 }
+
+/// Reads every event of `stream` until `n` have arrived; returns their mod revisions.
+async fn drain_revisions(stream: &mut WatchStream, n: usize) -> Vec<i64> {
+    let mut revs = Vec::with_capacity(n);
+    while revs.len() < n {
+        let m = next_msg(stream).await;
+        assert!(!m.canceled(), "watcher canceled: {m:?}");
+        revs.extend(m.events().iter().map(|e| e.kv().expect("event kv").mod_revision()));
+    }
+    revs
+}
+
+/// A watcher that does not read while thousands of revisions are committed (so
+/// flow control stops its stream and the server must hold back or catch up),
+/// and a watcher replaying thousands of revisions from history, both get every
+/// event exactly once, in order.
+pub async fn slow_watcher_and_long_replay(backend: Backend) {
+    const PUTS: i64 = 3000;
+    let is_shim = matches!(backend, Backend::Shim(_));
+    let (server, mut c) = start(backend, &[]).await;
+    let value = "x".repeat(1024);
+    let (mut slow, created) = open_watch(&c, "slow/", Some(WatchOptions::new().with_prefix())).await;
+    let first = rev(created.header()) + 1;
+    for i in 0..PUTS {
+        c.put(format!("slow/{}", i % 50), value.as_str(), None).await.unwrap();
+    }
+    let expected: Vec<i64> = (first..first + PUTS).collect();
+    assert_eq!(
+        drain_revisions(&mut slow, PUTS as usize).await,
+        expected,
+        "slow watcher"
+    );
+    assert!(
+        maybe_msg(&mut slow, Duration::from_millis(300)).await.is_none(),
+        "extra events"
+    );
+    if is_shim {
+        // The shim's stream must really have fallen behind its event buffer.
+        let (_, metrics) = http_get(&server.metrics_endpoint(), "/metrics").await;
+        let catch_ups = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("etcd_shim_watch_catch_ups_total "))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        assert!(catch_ups > 0, "the slow watcher never caught up from disk:\n{metrics}");
+    }
+
+    let opts = WatchOptions::new()
+        .with_prefix()
+        .with_start_revision(first)
+        .with_prev_key();
+    let (mut replay, _) = open_watch(&c, "slow/", Some(opts)).await;
+    let mut revs = Vec::new();
+    let mut with_prev = 0;
+    while revs.len() < PUTS as usize {
+        let m = next_msg(&mut replay).await;
+        for e in m.events() {
+            revs.push(e.kv().unwrap().mod_revision());
+            with_prev += usize::from(e.prev_kv().is_some());
+        }
+    }
+    assert_eq!(revs, expected, "replayed watcher");
+    // The first put of each of the 50 keys has no previous value.
+    assert_eq!(with_prev, PUTS as usize - 50);
+}
