@@ -1,4 +1,10 @@
 //! Shared API machinery: the pieces of upstream's `k8s.io/apimachinery` that more
-//! than one Ferrokube component needs. It grows with the apiserver issue.
+//! than one Ferrokube component needs, with upstream's semantics and messages.
 
+pub mod fields;
+pub mod gostr;
+pub mod labels;
+pub mod quantity;
+pub mod resources;
+pub mod status;
 pub mod validation;
