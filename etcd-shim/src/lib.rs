@@ -76,13 +76,7 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
     let registry = Arc::new(registry);
     for addr in &config.metrics_addrs {
         let health_store = store.clone();
-        let health: ops_server::HealthCheck = Arc::new(move || {
-            if health_store.shared.committed() > 0 {
-                Ok(())
-            } else {
-                Err("store not loaded".into())
-            }
-        });
+        let health: ops_server::HealthCheck = Arc::new(move || health_store.health());
         let (bound, _) = ops_server::serve(*addr, registry.clone(), health, stopped()).await?;
         tracing::info!("serving /metrics and /health on http://{bound}");
     }

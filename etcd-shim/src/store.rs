@@ -119,6 +119,15 @@ impl Store {
         rx.await.map_err(|_| EtcdError::Stopped)?
     }
 
+    /// Healthy while the writer thread runs: if it stopped, no write can be acknowledged.
+    pub fn health(&self) -> Result<(), String> {
+        if self.writes.is_closed() {
+            Err("the store's writer stopped; restart etcd-shim (see its log for the cause)".into())
+        } else {
+            Ok(())
+        }
+    }
+
     /// Asks the writer to revoke `id` if it is still expired when it gets there.
     pub fn expire_lease(&self, id: i64) {
         let _ = self.writes.try_send(writer::Write::LeaseExpire(id));
