@@ -84,6 +84,7 @@ compat_tests! {
         member_list,
         health_endpoint,
         require_leader_metadata,
+        alarms_and_defragment,
     }
     durability {
         state_survives_kill9,

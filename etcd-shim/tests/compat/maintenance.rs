@@ -73,3 +73,39 @@ pub async fn require_leader_metadata(backend: Backend) {
     assert_eq!(events(&next_msg(&mut w).await), vec![put_ev(kv("k", "v", 2, 2, 1))]);
     assert_eq!(c.get("k", None).await.unwrap().count(), 1);
 }
+
+/// No alarm is raised on a healthy member; Defragment succeeds and keeps every
+/// key, value and the revision, after history was compacted away.
+pub async fn alarms_and_defragment(backend: Backend) {
+    let (_s, mut c) = start(backend, &[]).await;
+    let alarms = c
+        .alarm(etcd_client::AlarmAction::Get, etcd_client::AlarmType::None, None)
+        .await
+        .unwrap();
+    assert_eq!(alarms.alarms().len(), 0, "a healthy member has no alarms");
+    let value = "v".repeat(4096);
+    for round in 0..5 {
+        for k in 0..50 {
+            c.put(format!("d/{k}"), format!("{round}{value}"), None).await.unwrap();
+        }
+    }
+    let before = current_rev(&mut c).await;
+    c.compact(before, Some(etcd_client::CompactionOptions::new().with_physical()))
+        .await
+        .unwrap();
+    c.defragment().await.unwrap();
+    assert_eq!(current_rev(&mut c).await, before, "defragment changed the revision");
+    let got = c
+        .get("d/", Some(etcd_client::GetOptions::new().with_prefix()))
+        .await
+        .unwrap();
+    assert_eq!(got.kvs().len(), 50);
+    assert!(
+        got.kvs()
+            .iter()
+            .all(|kv| kv.value() == format!("4{value}").as_bytes() && kv.version() == 5)
+    );
+    // Writes go on as before.
+    let put = c.put("d/after", "x", None).await.unwrap();
+    assert_eq!(rev(put.header()), before + 1);
+}
