@@ -40,7 +40,7 @@ impl Rev {
 
     /// The last possible id of main revision `main`.
     pub fn last_id(main: i64) -> i64 {
-        (main << SUB_BITS) | ((1 << SUB_BITS) - 1)
+        (main << SUB_BITS) | Rev::MAX_SUB
     }
 
     /// Largest number of changes one revision may hold.
@@ -215,14 +215,8 @@ impl Index {
         removed
     }
 
-    /// The entry written just before `rev` for `key`, when it is a put (etcd's `prev_kv`).
-    pub fn prev_of(&self, key: &[u8], rev: Rev) -> Option<&Entry> {
-        let h = self.keys.get(key)?;
-        let i = h.partition_point(|e| e.rev < rev);
-        h[..i].last().filter(|e| !e.tombstone)
-    }
-
     /// Number of entries (all keys, all revisions): the size of the history.
+    #[cfg(test)]
     pub fn total_entries(&self) -> usize {
         self.keys.values().map(Vec::len).sum()
     }
@@ -293,11 +287,6 @@ mod tests {
         assert!(ix.at(b"a", 5).is_none());
         assert_eq!(ix.at(b"a", 6).unwrap().create, 6);
         assert_eq!(ix.live_keys(), 1);
-        assert_eq!(ix.prev_of(b"a", Rev { main: 3, sub: 0 }).unwrap().rev.main, 2);
-        assert!(
-            ix.prev_of(b"a", Rev { main: 6, sub: 0 }).is_none(),
-            "prev of a re-create is the tombstone"
-        );
     }
 
     #[test]

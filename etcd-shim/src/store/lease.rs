@@ -89,14 +89,6 @@ impl Leases {
         ids.sort_unstable();
         ids
     }
-
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
 }
 
 #[cfg(test)]
