@@ -4,6 +4,7 @@
 pub mod fields;
 pub mod gostr;
 pub mod labels;
+pub mod patch;
 pub mod quantity;
 pub mod resources;
 pub mod status;
