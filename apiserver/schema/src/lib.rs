@@ -1,1 +1,20 @@
 //! Kubernetes API type schemas: Go field order, JSON names, protobuf field numbers, patch strategies; JSON <-> protobuf transcoding as kube-apiserver stores and serves it
+
+mod decode;
+mod encode;
+pub mod envelope;
+pub mod error;
+pub mod schema;
+mod wellknown;
+mod wire;
+
+pub use decode::decode_message;
+pub use encode::encode_message;
+pub use envelope::{
+    CONTENT_TYPE, MAGIC, STREAM_CONTENT_TYPE, WatchEvent, decode, decode_raw, decode_watch_event, encode, encode_raw,
+    encode_watch_event, frame, next_frame,
+};
+pub use error::TranscodeError;
+pub use schema::{
+    Cardinality, Field, FieldType, GoPresence, GroupVersionKind, Message, MessageId, Schema, Special, schema,
+};
