@@ -358,6 +358,69 @@ fn json_visible(pb: &HashMap<String, &PbMessage>, ty: &str, depth: usize) -> Vec
     out
 }
 
+/// Kinds promoted to a new version after k8s-pb's release keep their field numbers: copies the named
+/// messages (and what they use that the target package lacks) from the older package into the newer.
+fn clone_promoted(pb: &mut Vec<PbMessage>, overrides: &Value) -> Result<(), String> {
+    let Some(specs) = overrides.get("promoted").and_then(Value::as_array) else { return Ok(()) };
+    for spec in specs {
+        let get = |k: &str| spec.get(k).and_then(Value::as_str).ok_or(format!("overrides.promoted: no {k}"));
+        let (from, to) = (get("from")?, get("to")?);
+        let roots: Vec<&str> = spec
+            .get("messages")
+            .and_then(Value::as_array)
+            .ok_or("overrides.promoted: no messages")?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let in_target: HashSet<String> =
+            pb.iter().filter(|m| m.package == to).map(|m| norm(&m.rust_name)).collect();
+        let mut wanted: Vec<String> = Vec::new();
+        let mut queue: Vec<String> = roots.iter().map(|r| norm(r)).collect();
+        while let Some(n) = queue.pop() {
+            if wanted.contains(&n) || in_target.contains(&n) {
+                continue;
+            }
+            let m = pb
+                .iter()
+                .find(|m| m.package == from && norm(&m.rust_name) == n)
+                .ok_or(format!("overrides.promoted: no message {n} in {from}"))?;
+            for f in &m.fields {
+                if let Some((package, name)) = f.ty.split_once('|')
+                    && package == from
+                {
+                    queue.push(norm(name));
+                }
+            }
+            wanted.push(n);
+        }
+        let from_prefix = format!("{from}|");
+        let copies: Vec<PbMessage> = pb
+            .iter()
+            .filter(|m| m.package == from && wanted.contains(&norm(&m.rust_name)))
+            .map(|m| PbMessage {
+                package: to.to_string(),
+                rust_name: m.rust_name.clone(),
+                fields: m
+                    .fields
+                    .iter()
+                    .map(|f| PbField {
+                        rust_name: f.rust_name.clone(),
+                        number: f.number,
+                        ty: match f.ty.strip_prefix(&from_prefix) {
+                            Some(name) => format!("{to}|{name}"),
+                            None => f.ty.clone(),
+                        },
+                        card: f.card,
+                        markers: f.markers.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        pb.extend(copies);
+    }
+    Ok(())
+}
+
 /// Whether every field of `ty` appears in the parent's JSON, directly or through a nested inline.
 fn inline_ok(pb: &HashMap<String, &PbMessage>, ty: &str, o: &[(String, bool)], depth: usize) -> bool {
     let Some(m) = pb.get(ty) else { return false };
@@ -377,7 +440,8 @@ fn marker<'a>(markers: &'a [String], key: &str) -> Option<&'a str> {
 pub fn generate(sources: &Sources, overrides_text: &str) -> Result<Output, String> {
     let overrides: Value = serde_json::from_str(overrides_text).map_err(|e| format!("overrides.json: {e}"))?;
     let mut warnings = Vec::new();
-    let pb = parse_pb(&sources.pb);
+    let mut pb = parse_pb(&sources.pb);
+    clone_promoted(&mut pb, &overrides)?;
     let (oa_structs, oa_kinds) = parse_openapi(&sources.openapi);
 
     // Proto names: k8s-openapi's struct names (and list kinds) are the Go/proto names; k8s-pb's are
