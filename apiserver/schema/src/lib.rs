@@ -5,6 +5,7 @@ mod encode;
 pub mod envelope;
 pub mod error;
 pub mod schema;
+pub mod strict;
 mod wellknown;
 mod wire;
 
@@ -18,3 +19,4 @@ pub use error::TranscodeError;
 pub use schema::{
     Cardinality, Field, FieldType, GoPresence, GroupVersionKind, Message, MessageId, Schema, Special, schema,
 };
+pub use strict::{canonicalize, duplicate_fields, unknown_fields};

@@ -361,9 +361,15 @@ fn json_visible(pb: &HashMap<String, &PbMessage>, ty: &str, depth: usize) -> Vec
 /// Kinds promoted to a new version after k8s-pb's release keep their field numbers: copies the named
 /// messages (and what they use that the target package lacks) from the older package into the newer.
 fn clone_promoted(pb: &mut Vec<PbMessage>, overrides: &Value) -> Result<(), String> {
-    let Some(specs) = overrides.get("promoted").and_then(Value::as_array) else { return Ok(()) };
+    let Some(specs) = overrides.get("promoted").and_then(Value::as_array) else {
+        return Ok(());
+    };
     for spec in specs {
-        let get = |k: &str| spec.get(k).and_then(Value::as_str).ok_or(format!("overrides.promoted: no {k}"));
+        let get = |k: &str| {
+            spec.get(k)
+                .and_then(Value::as_str)
+                .ok_or(format!("overrides.promoted: no {k}"))
+        };
         let (from, to) = (get("from")?, get("to")?);
         let roots: Vec<&str> = spec
             .get("messages")
@@ -372,8 +378,11 @@ fn clone_promoted(pb: &mut Vec<PbMessage>, overrides: &Value) -> Result<(), Stri
             .iter()
             .filter_map(Value::as_str)
             .collect();
-        let in_target: HashSet<String> =
-            pb.iter().filter(|m| m.package == to).map(|m| norm(&m.rust_name)).collect();
+        let in_target: HashSet<String> = pb
+            .iter()
+            .filter(|m| m.package == to)
+            .map(|m| norm(&m.rust_name))
+            .collect();
         let mut wanted: Vec<String> = Vec::new();
         let mut queue: Vec<String> = roots.iter().map(|r| norm(r)).collect();
         while let Some(n) = queue.pop() {
@@ -493,16 +502,20 @@ pub fn generate(sources: &Sources, overrides_text: &str) -> Result<Output, Strin
                 (None, Some(o)) => {
                     // An embedded struct whose fields are inlined in JSON (Volume.volumeSource).
                     let inline = inline_ok(&pb_by_name, &f.ty, o, 0);
-                    if !inline {
-                        if !WELL_KNOWN.iter().any(|w| full.ends_with(w)) {
-                            warnings.push(format!(
-                                "{full}.{}: in k8s-pb but not in k8s-openapi v1_37 (dropped)",
-                                f.rust_name
-                            ));
-                        }
+                    if !inline && !WELL_KNOWN.iter().any(|w| full.ends_with(w)) {
+                        warnings.push(format!(
+                            "{full}.{}: in k8s-pb but not in k8s-openapi v1_37 (dropped)",
+                            f.rust_name
+                        ));
                         continue;
                     }
-                    (f.rust_name.clone(), false, inline)
+                    // Hand-encoded types keep their proto fields under their proto names.
+                    let json = if inline {
+                        f.rust_name.clone()
+                    } else {
+                        lower_camel(&f.rust_name)
+                    };
+                    (json, false, inline)
                 }
                 (None, None) => (lower_camel(&f.rust_name), false, false),
             };

@@ -1,0 +1,401 @@
+//! Upstream's JSON shape rules: canonical field order, and the unknown and duplicate fields a strict
+//! decoder reports (`unknown field "spec.containers[0].foo"`, `duplicate field "metadata.name"`).
+
+use serde_json::{Map, Value};
+
+use crate::error::TranscodeError;
+use crate::schema::{Cardinality, FieldType, GroupVersionKind, JsonTarget, Message, Special, schema};
+
+const MAX_DEPTH: usize = 100;
+
+/// Reorders an object as Go prints it: `kind`, `apiVersion`, then the kind's fields in Go struct order,
+/// recursively (map keys sorted); fields the schema does not know keep their relative order at the end.
+pub fn canonicalize(gvk: &GroupVersionKind, object: &mut Value) -> Result<(), TranscodeError> {
+    let m = schema()
+        .kind_of(gvk)
+        .ok_or_else(|| TranscodeError::UnknownKind(gvk.to_string()))?;
+    let Value::Object(obj) = object else { return Ok(()) };
+    let mut old = std::mem::take(obj);
+    for key in ["kind", "apiVersion"] {
+        if let Some(v) = old.shift_remove(key) {
+            obj.insert(key.to_string(), v);
+        }
+    }
+    canon_fields(m, &mut old, obj, 0);
+    obj.extend(old);
+    Ok(())
+}
+
+/// Moves `m`'s fields from `old` into `out` in Go order.
+fn canon_fields(m: &Message, old: &mut Map<String, Value>, out: &mut Map<String, Value>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    for f in &m.fields {
+        if f.inline {
+            if let FieldType::Message(id) = f.ty {
+                canon_fields(schema().message(id), old, out, depth + 1);
+            }
+            continue;
+        }
+        let Some(mut v) = old.shift_remove(f.json.as_str()) else {
+            continue;
+        };
+        if let FieldType::Message(id) = f.ty {
+            let inner = schema().message(id);
+            match (f.card, &mut v) {
+                (Cardinality::Optional, v) => canon_value(inner, v, depth + 1),
+                (Cardinality::Repeated, Value::Array(items)) => {
+                    items.iter_mut().for_each(|item| canon_value(inner, item, depth + 1))
+                }
+                (Cardinality::Map, Value::Object(entries)) => entries
+                    .values_mut()
+                    .for_each(|item| canon_value(inner, item, depth + 1)),
+                _ => {}
+            }
+        }
+        if f.card == Cardinality::Map
+            && let Value::Object(entries) = &mut v
+        {
+            entries.sort_keys();
+        }
+        out.insert(f.json.clone(), v);
+    }
+}
+
+fn canon_value(m: &Message, v: &mut Value, depth: usize) {
+    match (m.special, v) {
+        (Special::None, Value::Object(obj)) => {
+            let mut old = std::mem::take(obj);
+            canon_fields(m, &mut old, obj, depth);
+            obj.extend(old);
+        }
+        (Special::SchemaOrArray | Special::SchemaOrBool | Special::SchemaOrStringArray, v) => {
+            let Some(props) = schema_props(m) else { return };
+            match v {
+                Value::Object(_) => canon_value(props, v, depth + 1),
+                Value::Array(items) => items.iter_mut().for_each(|item| {
+                    if item.is_object() {
+                        canon_value(props, item, depth + 1)
+                    }
+                }),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The JSONSchemaProps message behind an apiextensions union.
+fn schema_props(m: &Message) -> Option<&'static Message> {
+    m.fields.iter().find_map(|f| match f.ty {
+        FieldType::Message(id) if schema().message(id).special == Special::None => Some(schema().message(id)),
+        _ => None,
+    })
+}
+
+/// The paths of fields a strict decoder rejects as unknown, in document order: `spec.foo`,
+/// `spec.containers[0].bar`, `metadata.labels` values are free-form. Format each as `unknown field "<path>"`.
+pub fn unknown_fields(gvk: &GroupVersionKind, object: &Value) -> Result<Vec<String>, TranscodeError> {
+    let m = schema()
+        .kind_of(gvk)
+        .ok_or_else(|| TranscodeError::UnknownKind(gvk.to_string()))?;
+    let mut out = Vec::new();
+    if let Value::Object(obj) = object {
+        for (key, v) in obj {
+            if key == "kind" || key == "apiVersion" {
+                continue;
+            }
+            check_field(m, key, v, key, &mut out, 0);
+        }
+    }
+    Ok(out)
+}
+
+fn check_object(m: &Message, obj: &Map<String, Value>, path: &str, out: &mut Vec<String>, depth: usize) {
+    for (key, v) in obj {
+        let p = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        check_field(m, key, v, &p, out, depth);
+    }
+}
+
+fn check_field(m: &Message, key: &str, v: &Value, path: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let Some(target) = m.by_json.get(key) else {
+        out.push(path.to_string());
+        return;
+    };
+    let f = match target {
+        JsonTarget::Direct(i) => &m.fields[usize::from(*i)],
+        JsonTarget::Inline(_) => match m.field_by_json(key) {
+            Some(f) => f,
+            None => return,
+        },
+    };
+    let FieldType::Message(id) = f.ty else { return };
+    let inner = schema().message(id);
+    match (f.card, v) {
+        (Cardinality::Optional, v) => check_value(inner, v, path, out, depth + 1),
+        (Cardinality::Repeated, Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                check_value(inner, item, &format!("{path}[{i}]"), out, depth + 1);
+            }
+        }
+        (Cardinality::Map, Value::Object(entries)) => {
+            for (k, item) in entries {
+                check_value(inner, item, &format!("{path}.{k}"), out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_value(m: &Message, v: &Value, path: &str, out: &mut Vec<String>, depth: usize) {
+    match (m.special, v) {
+        (Special::None, Value::Object(obj)) => check_object(m, obj, path, out, depth),
+        (Special::SchemaOrArray | Special::SchemaOrBool | Special::SchemaOrStringArray, v) => {
+            let Some(props) = schema_props(m) else { return };
+            match v {
+                Value::Object(obj) => check_object(props, obj, path, out, depth + 1),
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if let Value::Object(obj) = item {
+                            check_object(props, obj, &format!("{path}[{i}]"), out, depth + 1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The paths of keys that appear twice in the same JSON object of a request body (`metadata.name`),
+/// in document order. Invalid JSON stops the scan (the caller's parse reports it).
+pub fn duplicate_fields(body: &[u8]) -> Vec<String> {
+    let mut scanner = Scanner {
+        b: body,
+        pos: 0,
+        out: Vec::new(),
+    };
+    scanner.ws();
+    let _ = scanner.value("", 0);
+    scanner.out
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    pos: usize,
+    out: Vec<String>,
+}
+
+impl Scanner<'_> {
+    fn ws(&mut self) {
+        while self.pos < self.b.len() && matches!(self.b[self.pos], b' ' | b'\t' | b'\n' | b'\r') {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn value(&mut self, path: &str, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'{' => {
+                self.pos += 1;
+                let mut seen: Vec<String> = Vec::new();
+                self.ws();
+                if self.peek()? == b'}' {
+                    self.pos += 1;
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    let key = self.string()?;
+                    let p = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    if seen.contains(&key) {
+                        self.out.push(p.clone());
+                    } else {
+                        seen.push(key);
+                    }
+                    self.ws();
+                    if self.peek()? != b':' {
+                        return None;
+                    }
+                    self.pos += 1;
+                    self.ws();
+                    self.value(&p, depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.pos += 1,
+                        b'}' => {
+                            self.pos += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                self.pos += 1;
+                self.ws();
+                if self.peek()? == b']' {
+                    self.pos += 1;
+                    return Some(());
+                }
+                let mut i = 0;
+                loop {
+                    self.ws();
+                    self.value(&format!("{path}[{i}]"), depth + 1)?;
+                    i += 1;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.pos += 1,
+                        b']' => {
+                            self.pos += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => self.string().map(|_| ()),
+            _ => {
+                while self.pos < self.b.len()
+                    && !matches!(self.b[self.pos], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+                {
+                    self.pos += 1;
+                }
+                Some(())
+            }
+        }
+    }
+
+    /// A JSON string token, unescaped.
+    fn string(&mut self) -> Option<String> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.pos;
+        self.pos += 1;
+        let mut escaped = false;
+        while self.pos < self.b.len() {
+            let c = self.b[self.pos];
+            self.pos += 1;
+            match c {
+                b'\\' => {
+                    escaped = true;
+                    self.pos += 1;
+                }
+                b'"' => {
+                    let raw = self.b.get(start..self.pos)?;
+                    return if escaped {
+                        serde_json::from_slice::<String>(raw).ok()
+                    } else {
+                        Some(String::from_utf8_lossy(&raw[1..raw.len() - 1]).into_owned())
+                    };
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_order_is_go_order_with_unknown_fields_last() {
+        let gvk = GroupVersionKind::new("", "v1", "Pod");
+        let mut pod = json!({
+            "status": {"phase": "Pending"},
+            "spec": {"containers": [{"image": "nginx", "name": "c", "x-extra": 1}], "volumes": []},
+            "apiVersion": "v1",
+            "zzz": true,
+            "metadata": {"labels": {"b": "1", "a": "2"}, "name": "p"},
+            "kind": "Pod"
+        });
+        canonicalize(&gvk, &mut pod).unwrap();
+        assert_eq!(
+            serde_json::to_string(&pod).unwrap(),
+            r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p","labels":{"a":"2","b":"1"}},"spec":{"volumes":[],"containers":[{"name":"c","image":"nginx","x-extra":1}]},"status":{"phase":"Pending"},"zzz":true}"#
+        );
+    }
+
+    #[test]
+    fn canonical_order_puts_inline_fields_where_go_embeds_them() {
+        let gvk = GroupVersionKind::new("", "v1", "Pod");
+        let mut pod = json!({"spec": {"volumes": [{"configMap": {"name": "x"}, "name": "v"}]}});
+        canonicalize(&gvk, &mut pod).unwrap();
+        assert_eq!(
+            pod["spec"]["volumes"][0]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["name", "configMap"]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_have_upstream_paths() {
+        let gvk = GroupVersionKind::new("apps", "v1", "Deployment");
+        let d = json!({
+            "kind": "Deployment", "apiVersion": "apps/v1",
+            "metadata": {"name": "d", "labels": {"free": "form"}, "bogus": 1},
+            "spec": {"template": {"spec": {"containers": [{"name": "c"}, {"name": "d", "foo": 1}], "volumes": [{"name": "v", "emptyDir": {}, "nope": 2}]}}},
+            "extra": {}
+        });
+        assert_eq!(
+            unknown_fields(&gvk, &d).unwrap(),
+            [
+                "metadata.bogus",
+                "spec.template.spec.containers[1].foo",
+                "spec.template.spec.volumes[0].nope",
+                "extra"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_inside_crd_schemas() {
+        let gvk = GroupVersionKind::new("apiextensions.k8s.io", "v1", "CustomResourceDefinition");
+        let crd = json!({"spec": {"versions": [{"name": "v1", "schema": {"openAPIV3Schema": {
+            "type": "object", "properties": {"a": {"type": "string", "bad": 1}}, "default": {"anything": "goes"}
+        }}}]}});
+        assert_eq!(
+            unknown_fields(&gvk, &crd).unwrap(),
+            ["spec.versions[0].schema.openAPIV3Schema.properties.a.bad"]
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_with_paths() {
+        let body = br#"{"metadata": {"name": "a", "name": "b"}, "spec": {"containers": [{"name": "x", "image": "i", "image": "j"}]}, "spec": 1}"#;
+        assert_eq!(
+            duplicate_fields(body),
+            ["metadata.name", "spec.containers[0].image", "spec"]
+        );
+        assert!(duplicate_fields(br#"{"a\"b": 1, "a\"b": 2}"#) == ["a\"b"]);
+        assert!(duplicate_fields(b"{\"a\": [1, 2, {\"b\": ").is_empty());
+        assert!(duplicate_fields(b"").is_empty());
+    }
+}

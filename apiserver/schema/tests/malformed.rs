@@ -1,0 +1,79 @@
+//! Malformed and random input never panics: every failure is an error value.
+
+use ferrokube_apischema::{GroupVersionKind, decode, decode_raw, decode_watch_event, duplicate_fields, encode};
+use serde_json::json;
+
+fn sample() -> Vec<u8> {
+    let pod = json!({
+        "metadata": {"name": "p", "labels": {"a": "b"}, "creationTimestamp": "2023-11-14T22:13:20Z"},
+        "spec": {"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80}], "resources": {"limits": {"cpu": "1"}}}],
+            "volumes": [{"name": "v", "emptyDir": {}}]},
+        "status": {"phase": "Pending"}
+    });
+    encode(&GroupVersionKind::new("", "v1", "Pod"), &pod).unwrap()
+}
+
+#[test]
+fn every_truncation_is_an_error_or_a_shorter_object() {
+    let bytes = sample();
+    for len in 0..bytes.len() {
+        let _ = decode(&bytes[..len]);
+    }
+    // Cutting inside the outer envelope's raw field must fail, not silently succeed with less data.
+    assert!(decode(&bytes[..bytes.len() - 10]).is_err());
+}
+
+#[test]
+fn random_bytes_and_bit_flips_never_panic() {
+    let bytes = sample();
+    let pod = GroupVersionKind::new("", "v1", "Pod");
+    let mut rng = fastrand::Rng::with_seed(7);
+    for _ in 0..5000 {
+        let mut b = bytes.clone();
+        for _ in 0..rng.usize(1..4) {
+            let i = rng.usize(..b.len());
+            b[i] ^= 1 << rng.u8(..8);
+        }
+        let _ = decode(&b);
+        let _ = decode_raw(&pod, &b[4..]);
+    }
+    for _ in 0..5000 {
+        let len = rng.usize(0..200);
+        let mut b: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
+        let _ = decode_raw(&pod, &b);
+        let _ = decode_watch_event(&b);
+        b.splice(0..0, *b"k8s\0");
+        let _ = decode(&b);
+        let _ = duplicate_fields(&b[4..]);
+    }
+}
+
+#[test]
+fn specific_malformations_have_clear_errors() {
+    let pod = GroupVersionKind::new("", "v1", "Pod");
+    // Field 1 (metadata) with wire type 0 instead of a message.
+    let err = decode_raw(&pod, &[0x08, 0x01]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "metadata: field 1 of k8s.io.api.core.v1.Pod has wire type 0, expected 2"
+    );
+    // A length running past the end.
+    let err = decode_raw(&pod, &[0x0a, 0x05, 0x01]).unwrap_err();
+    assert_eq!(err.to_string(), ": truncated protobuf data");
+    let err = decode_raw(&pod, &[0x12, 0x03, 0x0a, 0x05, 0x01]).unwrap_err();
+    assert_eq!(err.to_string(), "spec: truncated protobuf data");
+    // Field number 0 and wire types 3/4 (groups) are rejected.
+    assert!(decode_raw(&pod, &[0x00, 0x01]).is_err());
+    assert!(decode_raw(&pod, &[0x0b]).is_err());
+    // Deep nesting of a recursive type is bounded.
+    let crd = GroupVersionKind::new("apiextensions.k8s.io", "v1", "CustomResourceDefinition");
+    let mut schema = json!({"type": "object"});
+    for _ in 0..150 {
+        schema = json!({"type": "object", "properties": {"x": schema}});
+    }
+    let obj = json!({"spec": {"versions": [{"name": "v1", "schema": {"openAPIV3Schema": schema}}]}});
+    assert!(encode(&crd, &obj).unwrap_err().to_string().contains("nesting deeper"));
+    // Unknown field numbers are skipped, as Go's unmarshaler skips them.
+    let v = decode_raw(&pod, &[0xf8, 0x07, 0x01, 0x12, 0x00]).unwrap();
+    assert_eq!(v["spec"], json!({"containers": null}));
+}
