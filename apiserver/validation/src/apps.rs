@@ -12,7 +12,7 @@ use crate::meta::{
     self, bad, immutable, labels_of, nonnegative, nonnegative_at, selector_is_empty, selector_of,
     validate_label_selector, validate_object_meta,
 };
-use crate::value::{Obj, arr_at, at, child, default, default_str, each, i64_at, semantic_eq, str_at};
+use crate::value::{Obj, arr_at, at, child, default, default_str, each, existing, i64_at, semantic_eq, str_at};
 
 /// Defaults an `apps` object of `kind`.
 pub fn defaults(kind: &str, obj: &mut Value) {
@@ -38,9 +38,12 @@ pub fn defaults(kind: &str, obj: &mut Value) {
         "StatefulSet" => {
             default_str(spec, "podManagementPolicy", "OrderedReady");
             if let Some(strategy) = child(spec, "updateStrategy") {
-                default_str(strategy, "type", "RollingUpdate");
+                if strategy.get("type").and_then(Value::as_str).unwrap_or("").is_empty() {
+                    strategy.insert("type".into(), json!("RollingUpdate"));
+                    default(strategy, "rollingUpdate", json!({}));
+                }
                 if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate")
-                    && let Some(ru) = child(strategy, "rollingUpdate")
+                    && let Some(ru) = existing(strategy, "rollingUpdate")
                 {
                     default(ru, "partition", json!(0));
                 }

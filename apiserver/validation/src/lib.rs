@@ -99,3 +99,59 @@ pub fn validate_status_update(group: &str, kind: &str, new: &Value, old: &Value)
     };
     specific.unwrap_or_else(|| meta::validate_object_meta_update(new, old))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(errs: &[FieldError]) -> Vec<String> {
+        errs.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn create_flow_for_a_kubectl_deployment() {
+        let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web"}},
+            "spec": {"selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}},
+            "status": {"replicas": 9}});
+        defaults("apps", "Deployment", &mut d);
+        prepare_for_create("apps", "Deployment", &mut d);
+        assert!(validate_create("apps", "Deployment", &d).is_empty());
+        assert_eq!(d["status"], json!({}));
+        assert_eq!(d["metadata"]["generation"], 1);
+        let container = &d["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(container["terminationMessagePolicy"], "File");
+        assert_eq!(container["resources"], json!({}));
+    }
+
+    #[test]
+    fn update_flow_bumps_generation_and_checks_meta() {
+        let mut old = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "namespace": "d", "resourceVersion": "7"}, "data": {"a": "1"}});
+        defaults("", "ConfigMap", &mut old);
+        let mut new = old.clone();
+        new["data"]["a"] = json!("2");
+        prepare_for_update("", "ConfigMap", &mut new, &old);
+        assert!(validate_update("", "ConfigMap", &new, &old).is_empty());
+        assert!(new["metadata"].get("generation").is_none());
+    }
+
+    #[test]
+    fn kinds_without_specific_rules_get_meta_validation_by_scope() {
+        let driver = json!({"metadata": {"name": "csi.example.com", "namespace": "x"}});
+        assert_eq!(
+            render(&validate_create("storage.k8s.io", "CSIDriver", &driver)),
+            vec!["metadata.namespace: Forbidden: not allowed on this type"]
+        );
+        let widget = json!({"metadata": {"name": "w"}});
+        assert_eq!(
+            render(&validate_create("example.com", "Widget", &widget)),
+            vec!["metadata.namespace: Required value"]
+        );
+        assert!(generation_tracked("apps", "Deployment"));
+        assert!(!generation_tracked("", "ConfigMap"));
+        assert!(resets_status_on_create("", "Pod"));
+    }
+}

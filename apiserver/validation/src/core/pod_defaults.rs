@@ -5,42 +5,54 @@ use serde_json::{Value, json};
 
 use crate::value::{Obj, child, default, default_int, default_str, each, existing};
 
-/// Defaults a whole Pod object.
+/// Defaults a whole Pod object: the pod spec defaults plus what upstream's `SetDefaults_Pod`
+/// adds only to Pods (requests copied from limits, `enableServiceLinks`, host-network ports).
 pub fn default_pod(obj: &mut Value) {
     let Some(o) = obj.as_object_mut() else { return };
-    if let Some(spec) = child(o, "spec") {
-        default_pod_spec(spec);
-        // SetDefaults_Pod: limits without requests become requests.
-        default(spec, "enableServiceLinks", Value::Bool(true));
+    let Some(spec) = child(o, "spec") else { return };
+    default_pod_spec(spec);
+    for key in ["containers", "initContainers"] {
+        each(spec, key, |c| {
+            if let Some(resources) = existing(c, "resources") {
+                default_requests_from_limits(resources);
+            }
+        });
+    }
+    default(spec, "enableServiceLinks", Value::Bool(true));
+    if spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {
+        for key in ["containers", "initContainers"] {
+            each(spec, key, |c| {
+                each(c, "ports", |p| {
+                    let container_port = p.get("containerPort").and_then(Value::as_i64).unwrap_or(0);
+                    default_int(p, "hostPort", container_port);
+                })
+            });
+        }
     }
 }
 
-/// Defaults a pod template (`PodTemplateSpec`), as the generated defaulters of workloads do.
+/// Defaults a pod template (`PodTemplateSpec`), as the generated defaulters of workloads do:
+/// only the pod spec defaults, none of the Pod-only ones.
 pub fn default_pod_template(template: &mut Obj) {
     if let Some(spec) = child(template, "spec") {
         default_pod_spec(spec);
-        default(spec, "enableServiceLinks", Value::Bool(true));
     }
 }
 
-/// Defaults a `PodSpec`.
+/// Defaults a `PodSpec` (`SetDefaults_PodSpec` and the defaults of everything inside it).
 pub fn default_pod_spec(spec: &mut Obj) {
     default_str(spec, "dnsPolicy", "ClusterFirst");
     default_str(spec, "restartPolicy", "Always");
-    let host_network = spec.get("hostNetwork").and_then(Value::as_bool) == Some(true);
     default(spec, "securityContext", json!({}));
     default(spec, "terminationGracePeriodSeconds", json!(30));
     default_str(spec, "schedulerName", "default-scheduler");
     for key in ["containers", "initContainers", "ephemeralContainers"] {
-        each(spec, key, |c| default_container(c, host_network));
+        each(spec, key, default_container);
     }
     each(spec, "volumes", default_volume);
-    if let Some(resources) = existing(spec, "resources") {
-        default_requests_from_limits(resources);
-    }
 }
 
-fn default_container(c: &mut Obj, host_network: bool) {
+fn default_container(c: &mut Obj) {
     if c.get("imagePullPolicy")
         .and_then(Value::as_str)
         .unwrap_or("")
@@ -57,16 +69,7 @@ fn default_container(c: &mut Obj, host_network: bool) {
     default_str(c, "terminationMessagePath", "/dev/termination-log");
     default_str(c, "terminationMessagePolicy", "File");
     default(c, "resources", json!({}));
-    if let Some(resources) = existing(c, "resources") {
-        default_requests_from_limits(resources);
-    }
-    each(c, "ports", |p| {
-        default_str(p, "protocol", "TCP");
-        if host_network {
-            let container_port = p.get("containerPort").cloned().unwrap_or(Value::Null);
-            default_int(p, "hostPort", container_port.as_i64().unwrap_or(0));
-        }
-    });
+    each(c, "ports", |p| default_str(p, "protocol", "TCP"));
     each(c, "env", |e| {
         if let Some(field_ref) = existing(e, "valueFrom").and_then(|vf| existing(vf, "fieldRef")) {
             default_str(field_ref, "apiVersion", "v1");
@@ -176,6 +179,17 @@ fn default_volume(v: &mut Obj) {
             }
         });
     }
+    if let Some(image) = existing(v, "image")
+        && image.get("pullPolicy").and_then(Value::as_str).unwrap_or("").is_empty()
+    {
+        let reference = image.get("reference").and_then(Value::as_str).unwrap_or("");
+        let policy = if image_tag(reference).as_deref() == Some("latest") {
+            "Always"
+        } else {
+            "IfNotPresent"
+        };
+        image.insert("pullPolicy".into(), json!(policy));
+    }
     if let Some(hp) = existing(v, "hostPath") {
         default(hp, "type", json!(""));
     }
@@ -279,6 +293,19 @@ mod tests {
         default_pod(&mut pod);
         assert_eq!(pod["spec"]["containers"][0]["imagePullPolicy"], "IfNotPresent");
         assert_eq!(pod["spec"]["containers"][0]["resources"], json!({}));
+    }
+
+    #[test]
+    fn templates_get_only_pod_spec_defaults() {
+        let mut t =
+            json!({"spec": {"containers": [{"name": "c", "image": "x", "resources": {"limits": {"cpu": "1"}}}]}})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+        default_pod_template(&mut t);
+        assert!(t["spec"].get("enableServiceLinks").is_none());
+        assert!(t["spec"]["containers"][0]["resources"].get("requests").is_none());
+        assert_eq!(t["spec"]["restartPolicy"], "Always");
     }
 
     #[test]

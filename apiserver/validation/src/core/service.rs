@@ -26,9 +26,14 @@ pub fn default_service(obj: &mut Value) {
             spec.remove("sessionAffinityConfig");
         }
         Some("ClientIP") => {
-            let cfg = child(spec, "sessionAffinityConfig").and_then(|c| child(c, "clientIP"));
-            if let Some(client_ip) = cfg {
-                default(client_ip, "timeoutSeconds", json!(10800));
+            let timeout = spec
+                .get("sessionAffinityConfig")
+                .and_then(|c| at(c, &["clientIP", "timeoutSeconds"]));
+            if timeout.is_none() {
+                spec.insert(
+                    "sessionAffinityConfig".into(),
+                    json!({"clientIP": {"timeoutSeconds": 10800}}),
+                );
             }
         }
         _ => {}
@@ -47,10 +52,14 @@ pub fn default_service(obj: &mut Value) {
         }
     });
     let svc_type = spec.get("type").and_then(Value::as_str).unwrap_or("").to_string();
-    if svc_type == "NodePort" || svc_type == "LoadBalancer" {
+    let has_external_ips = spec
+        .get("externalIPs")
+        .and_then(Value::as_array)
+        .is_some_and(|ips| !ips.is_empty());
+    if svc_type == "NodePort" || svc_type == "LoadBalancer" || (svc_type == "ClusterIP" && has_external_ips) {
         default_str(spec, "externalTrafficPolicy", "Cluster");
     }
-    if svc_type != "ExternalName" {
+    if matches!(svc_type.as_str(), "NodePort" | "LoadBalancer" | "ClusterIP") {
         default(spec, "internalTrafficPolicy", json!("Cluster"));
     }
     if svc_type == "LoadBalancer" {
