@@ -91,57 +91,64 @@ pub fn validate_kube_finalizer_name(name: &str, path: &Path) -> Vec<Error> {
 
 fn validate_owner_references(meta: &Value, path: &Path) -> Vec<Error> {
     let mut errs = Vec::new();
-    let mut controllers = Vec::new();
-    for r in arr_at(meta, &["ownerReferences"]) {
-        let gvk = format!("{}/{}", str_at(r, &["apiVersion"]), str_at(r, &["kind"]));
-        if str_at(r, &["apiVersion"]).is_empty() {
+    let refs = arr_at(meta, &["ownerReferences"]);
+    let mut first_controller: Option<String> = None;
+    for r in refs {
+        let api_version = str_at(r, &["apiVersion"]);
+        let version = api_version.rsplit('/').next().unwrap_or("");
+        if version.is_empty() {
             errs.push(field::invalid(
                 &path.child("apiVersion"),
-                str_at(r, &["apiVersion"]),
+                api_version,
                 "version must not be empty",
             ));
         }
-        if str_at(r, &["kind"]).is_empty() {
-            errs.push(field::invalid(
-                &path.child("kind"),
-                str_at(r, &["kind"]),
-                "kind must not be empty",
-            ));
+        for key in ["kind", "name", "uid"] {
+            let v = str_at(r, &[key]);
+            if v.is_empty() {
+                errs.push(field::invalid(&path.child(key), v, "must not be empty"));
+            }
         }
-        if str_at(r, &["name"]).is_empty() {
-            errs.push(field::invalid(
-                &path.child("name"),
-                str_at(r, &["name"]),
-                "name must not be empty",
-            ));
-        }
-        if str_at(r, &["uid"]).is_empty() {
-            errs.push(field::invalid(
-                &path.child("uid"),
-                str_at(r, &["uid"]),
-                "uid must not be empty",
-            ));
-        }
-        if gvk == "v1/Event" || gvk == "events.k8s.io/v1/Event" {
+        if api_version == "v1" && str_at(r, &["kind"]) == "Event" {
             errs.push(field::invalid(
                 path,
                 r.clone(),
-                format!("{gvk} is disallowed from being an owner"),
+                "/v1, Kind=Event is disallowed from being an owner",
             ));
         }
         if at(r, &["controller"]).and_then(Value::as_bool) == Some(true) {
-            controllers.push(format!("Kind={}, Name={}", str_at(r, &["kind"]), str_at(r, &["name"])));
+            let current = format!("{}/{}", str_at(r, &["kind"]), str_at(r, &["name"]));
+            match &first_controller {
+                Some(first) => errs.push(field::invalid(
+                    path,
+                    Value::from(refs.to_vec()),
+                    format!(
+                        "Only one reference can have Controller set to true. Found \"true\" in references for {first} and {current}"
+                    ),
+                )),
+                None => first_controller = Some(current),
+            }
         }
     }
-    if controllers.len() > 1 {
-        errs.push(field::invalid(
-            path,
-            Value::from(arr_at(meta, &["ownerReferences"]).to_vec()),
-            format!(
-                "Only one reference can have Controller set to true. Found \"true\" in references for {}",
-                controllers.join(" and ")
-            ),
-        ));
+    errs
+}
+
+fn validate_managed_fields(meta: &Value, path: &Path) -> Vec<Error> {
+    let mut errs = Vec::new();
+    for (i, entry) in arr_at(meta, &["managedFields"]).iter().enumerate() {
+        let p = path.index(i);
+        let op = str_at(entry, &["operation"]);
+        if op != "Apply" && op != "Update" {
+            errs.push(field::invalid(&p.child("operation"), op, "must be `Apply` or `Update`"));
+        }
+        let fields_type = str_at(entry, &["fieldsType"]);
+        if !fields_type.is_empty() && fields_type != "FieldsV1" {
+            errs.push(field::invalid(
+                &p.child("fieldsType"),
+                fields_type,
+                "must be `FieldsV1`",
+            ));
+        }
     }
     errs
 }
@@ -200,6 +207,7 @@ fn validate_common_meta(meta: &Value, path: &Path) -> Vec<Error> {
     ));
     errs.extend(validate_owner_references(meta, &path.child("ownerReferences")));
     errs.extend(validate_finalizers(meta, &path.child("finalizers")));
+    errs.extend(validate_managed_fields(meta, &path.child("managedFields")));
     for (i, f) in arr_at(meta, &["finalizers"]).iter().enumerate() {
         let p = path.child("finalizers").index(i);
         errs.extend(validate_kube_finalizer_name(f.as_str().unwrap_or(""), &p));
@@ -218,11 +226,13 @@ pub fn validate_object_meta_update(new: &Value, old: &Value) -> Vec<Error> {
     errs.extend(validate_finalizers(nm, &path.child("finalizers")));
     if at(om, &["deletionTimestamp"]).is_some() {
         let old_f: Vec<&Value> = arr_at(om, &["finalizers"]).iter().collect();
-        let added: Vec<String> = arr_at(nm, &["finalizers"])
+        let mut added: Vec<String> = arr_at(nm, &["finalizers"])
             .iter()
             .filter(|f| !old_f.contains(f))
             .map(|f| f.as_str().unwrap_or("").to_string())
             .collect();
+        added.sort();
+        added.dedup();
         if !added.is_empty() {
             errs.push(field::forbidden(
                 &path.child("finalizers"),
@@ -264,6 +274,7 @@ pub fn validate_object_meta_update(new: &Value, old: &Value) -> Vec<Error> {
         &path.child("annotations"),
     ));
     errs.extend(validate_owner_references(nm, &path.child("ownerReferences")));
+    errs.extend(validate_managed_fields(nm, &path.child("managedFields")));
     for (i, f) in arr_at(nm, &["finalizers"]).iter().enumerate() {
         let p = path.child("finalizers").index(i);
         errs.extend(validate_kube_finalizer_name(f.as_str().unwrap_or(""), &p));
@@ -271,8 +282,13 @@ pub fn validate_object_meta_update(new: &Value, old: &Value) -> Vec<Error> {
     errs
 }
 
+/// Go's `%#v` of a `[]string`: `[]string{"a", "b"}`.
 fn go_string_list(items: &[String]) -> String {
-    format!("[{}]", items.join(" "))
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|s| ferrokube_apimachinery::status::go_quote(s))
+        .collect();
+    format!("[]string{{{}}}", quoted.join(", "))
 }
 
 /// A field value as an error's bad value: strings quoted, numbers bare, everything else as JSON.
@@ -316,7 +332,7 @@ pub fn nonnegative_at(obj: &Value, key: &str, path: &Path) -> Vec<Error> {
 
 /// `ValidateLabelSelector` (strict label values): `matchLabels` and `matchExpressions`.
 pub fn validate_label_selector(sel: &Value, path: &Path) -> Vec<Error> {
-    let mut errs = Vec::new();
+    let mut errs = validate_labels(at(sel, &["matchLabels"]), &path.child("matchLabels"));
     for (i, expr) in arr_at(sel, &["matchExpressions"]).iter().enumerate() {
         let p = path.child("matchExpressions").index(i);
         let values = arr_at(expr, &["values"]);
@@ -355,7 +371,6 @@ pub fn validate_label_selector(sel: &Value, path: &Path) -> Vec<Error> {
             errs.extend(is_valid_label_value(v).into_iter().map(|m| field::invalid(&vp, v, m)));
         }
     }
-    errs.extend(validate_labels(at(sel, &["matchLabels"]), &path.child("matchLabels")));
     errs
 }
 
@@ -480,6 +495,29 @@ mod tests {
                 "metadata.resourceVersion: Invalid value: \"\": must be specified for an update",
                 "metadata.generation: Invalid value: 1: must not be decremented",
                 "metadata.name: Invalid value: \"b\": field is immutable",
+            ]
+        );
+    }
+
+    #[test]
+    fn owner_references_and_deleting_finalizers() {
+        let obj = json!({"metadata": {"name": "a", "ownerReferences": [
+            {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "r", "uid": "1", "controller": true},
+            {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "s", "uid": "", "controller": true}]}});
+        let r = render(&validate_object_meta(&obj, false, NameRule::Subdomain));
+        assert_eq!(
+            r[0],
+            "metadata.ownerReferences.uid: Invalid value: \"\": must not be empty"
+        );
+        assert!(r[1].ends_with("Found \"true\" in references for ReplicaSet/r and ReplicaSet/s"));
+        let old =
+            json!({"metadata": {"name": "a", "resourceVersion": "1", "deletionTimestamp": "2024-01-01T00:00:00Z"}});
+        let new = json!({"metadata": {"name": "a", "resourceVersion": "1", "deletionTimestamp": "2024-01-01T00:00:00Z",
+            "finalizers": ["example.com/x"]}});
+        assert_eq!(
+            render(&validate_object_meta_update(&new, &old)),
+            vec![
+                "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"example.com/x\"}"
             ]
         );
     }
