@@ -2,7 +2,9 @@
 //! processes on free loopback ports with temporary data directories, and stops
 //! them (gracefully or with SIGKILL) when asked or when dropped.
 
+pub mod apiserver;
 pub mod etcd;
+pub mod pki;
 
 /// A free TCP port on 127.0.0.1 (bound, then released for the child to take).
 pub fn free_port() -> u16 {

@@ -1,0 +1,127 @@
+//! The server's shared state: storage, caches, allocators, the authorizer, metrics.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use ferrokube_apimachinery::status::Status;
+use serde_json::Value;
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::alloc::Allocator;
+use crate::args::Config;
+use crate::auth::Authorizer;
+use crate::cache::{Cache, Decoder};
+use crate::metrics::Metrics;
+use crate::resource::ResourceSpec;
+use crate::storage::Etcd;
+
+pub type ApiResult<T> = Result<T, Status>;
+
+/// Everything a request handler needs.
+pub struct Apiserver {
+    pub config: Config,
+    pub etcd: Etcd,
+    /// Served resources by (group, version, plural).
+    resources: HashMap<(String, String, String), Arc<ResourceSpec>>,
+    /// One cache per storage key prefix, started on first use.
+    caches: HashMap<String, Arc<OnceCell<Arc<Cache>>>>,
+    pub allocator: Allocator,
+    pub authorizer: Box<dyn Authorizer>,
+    pub metrics: Metrics,
+    pub readonly_inflight: Option<Arc<Semaphore>>,
+    pub mutating_inflight: Option<Arc<Semaphore>>,
+    pub started: Instant,
+    pub ready: std::sync::atomic::AtomicBool,
+}
+
+impl std::fmt::Debug for Apiserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Apiserver")
+    }
+}
+
+impl Apiserver {
+    pub fn new(config: Config, etcd: Etcd, authorizer: Box<dyn Authorizer>) -> Apiserver {
+        let mut resources = HashMap::new();
+        let mut caches = HashMap::new();
+        for spec in crate::resource::all() {
+            let spec = Arc::new(spec);
+            caches.entry(spec.key_prefix(&config.etcd_prefix)).or_insert_with(|| Arc::new(OnceCell::new()));
+            resources.insert(
+                (spec.info.group.to_string(), spec.info.version.to_string(), spec.info.plural.to_string()),
+                spec,
+            );
+        }
+        let semaphore = |n: usize| (n > 0).then(|| Arc::new(Semaphore::new(n)));
+        Apiserver {
+            allocator: Allocator::new(config.service_cidr, config.node_ports),
+            readonly_inflight: semaphore(config.max_requests_inflight),
+            mutating_inflight: semaphore(config.max_mutating_requests_inflight),
+            config,
+            etcd,
+            resources,
+            caches,
+            authorizer,
+            metrics: Metrics::new(),
+            started: Instant::now(),
+            ready: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.config.etcd_prefix
+    }
+
+    pub fn resource(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceSpec>> {
+        self.resources.get(&(group.to_string(), version.to_string(), plural.to_string())).cloned()
+    }
+
+    /// The storage-version spec of a resource served at `group`/`plural` (for internal reads).
+    pub fn storage_resource(&self, group: &str, plural: &str) -> Option<Arc<ResourceSpec>> {
+        self.resources.values().find(|s| s.info.group == group && s.info.plural == plural && s.is_storage_version()).cloned()
+    }
+
+    /// The watch cache of a resource, started on first use.
+    pub async fn cache(&self, spec: &Arc<ResourceSpec>) -> Arc<Cache> {
+        let prefix = spec.key_prefix(self.prefix());
+        let cell = self.caches.get(&prefix).cloned().unwrap_or_else(|| Arc::new(OnceCell::new()));
+        cell.get_or_init(|| async {
+            let storage_spec = self.storage_resource(spec.info.group, spec.info.plural).unwrap_or_else(|| spec.clone());
+            let decoder: Arc<Decoder> = Arc::new(|key: &str, bytes: &[u8], rev: i64| {
+                match crate::storecodec::decode(key, bytes, rev) {
+                    Ok(obj) => {
+                        let json = Bytes::from(serde_json::to_vec(&obj).ok()?);
+                        Some((obj, json))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "skipping an undecodable stored object");
+                        None
+                    }
+                }
+            });
+            Cache::start(storage_spec, self.prefix(), self.etcd.clone(), decoder).await
+        })
+        .await
+        .clone()
+    }
+
+    /// Starts every resource's watch cache (upstream starts them all with the server), so a watch from any
+    /// resourceVersion written after start-up can be served.
+    pub async fn start_caches(&self) {
+        let specs: Vec<Arc<ResourceSpec>> = self.resources.values().filter(|s| s.is_storage_version()).cloned().collect();
+        futures::future::join_all(specs.iter().map(|s| self.cache(s))).await;
+    }
+
+    /// Started caches, for metrics.
+    pub fn started_caches(&self) -> Vec<Arc<Cache>> {
+        self.caches.values().filter_map(|c| c.get().cloned()).collect()
+    }
+}
+
+/// Decodes a stored value of `spec` for a response in the spec's version.
+pub fn decode_for(spec: &ResourceSpec, key: &str, bytes: &[u8], rev: i64) -> ApiResult<Value> {
+    let obj = crate::storecodec::decode(key, bytes, rev).map_err(Status::internal_error)?;
+    Ok(crate::convert::from_storage(spec, obj))
+}

@@ -1,0 +1,534 @@
+//! The watch cache: one per resource, fed by one etcd watch, serving LIST and WATCH.
+//!
+//! Objects are kept as their serialized JSON (what a LIST writes) plus the labels and selectable fields that
+//! filtering needs, so a list of many objects is a concatenation and memory stays near the JSON size. A
+//! bounded history of recent events lets watches resume from a resourceVersion; older versions get 410.
+//! Watchers receive filtered events through bounded channels; one that cannot keep up is disconnected.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use etcd_client::{EventType, WatchOptions};
+use ferrokube_apimachinery::fields::Selector as FieldSelector;
+use ferrokube_apimachinery::labels::{LabelSet, Selector as LabelSelector};
+use parking_lot::Mutex;
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+use crate::resource::ResourceSpec;
+use crate::storage::{Etcd, prefix_end};
+
+/// Events kept for resuming watches.
+const HISTORY_CAPACITY: usize = 10_000;
+/// Events a watcher may fall behind by before it is disconnected.
+pub const WATCHER_BUFFER: usize = 1_024;
+
+/// One object as the cache holds it.
+#[derive(Debug)]
+pub struct Entry {
+    pub key: String,
+    pub namespace: String,
+    pub name: String,
+    pub rv: i64,
+    /// The object's JSON (with resourceVersion), without a trailing newline.
+    pub json: Bytes,
+    pub labels: Vec<(String, String)>,
+    /// Values of the kind's selectable fields, in [`ResourceSpec::indexed_fields`] order.
+    pub fields: Vec<String>,
+    /// The object's protobuf envelope, encoded on first use by a protobuf watcher or list.
+    pub proto: std::sync::OnceLock<Option<Bytes>>,
+}
+
+struct Labels<'a>(&'a [(String, String)]);
+
+impl LabelSet for Labels<'_> {
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchEventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl WatchEventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchEventType::Added => "ADDED",
+            WatchEventType::Modified => "MODIFIED",
+            WatchEventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// A change, as the cache recorded it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub kind: WatchEventType,
+    pub rv: i64,
+    /// The new object; for deletions the last state, with the deletion's resourceVersion.
+    pub obj: Arc<Entry>,
+    pub prev: Option<Arc<Entry>>,
+}
+
+/// What a LIST or WATCH selects.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub namespace: Option<String>,
+    pub labels: Option<LabelSelector>,
+    pub fields: Option<FieldSelector>,
+}
+
+impl Filter {
+    pub fn matches(&self, spec_fields: &[&'static str], e: &Entry) -> bool {
+        if let Some(ns) = &self.namespace
+            && &e.namespace != ns {
+                return false;
+            }
+        if let Some(l) = &self.labels
+            && !l.matches(&Labels(&e.labels)) {
+                return false;
+            }
+        if let Some(f) = &self.fields {
+            let ok = f.matches(|field: &str| match field {
+                "metadata.name" => Some(e.name.as_str()),
+                "metadata.namespace" => Some(e.namespace.as_str()),
+                _ => spec_fields.iter().position(|s| *s == field).map(|i| e.fields[i].as_str()),
+            });
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A filtered event as a watcher receives it.
+#[derive(Debug, Clone)]
+pub struct WatchItem {
+    pub kind: WatchEventType,
+    pub obj: Arc<Entry>,
+}
+
+struct Watcher {
+    id: u64,
+    filter: Filter,
+    tx: mpsc::Sender<WatchItem>,
+}
+
+#[derive(Default)]
+struct State {
+    objects: BTreeMap<String, Arc<Entry>>,
+    /// The revision the cache reflects.
+    rev: i64,
+    /// Events with rv > history_start are all in `history`.
+    history_start: i64,
+    history: VecDeque<Event>,
+    watchers: Vec<Watcher>,
+    next_watcher: u64,
+    ready: bool,
+}
+
+/// Why the cache cannot serve a request.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CacheError {
+    #[error("too old resource version: {requested} ({oldest})")]
+    TooOld { requested: i64, oldest: i64 },
+    #[error("Too large resource version: {requested}, current: {current}")]
+    TooLarge { requested: i64, current: i64 },
+    #[error("the watch cache is not ready")]
+    NotReady,
+}
+
+/// Decodes a stored value into the cache's entry form.
+pub type Decoder = dyn Fn(&str, &[u8], i64) -> Option<(Value, Bytes)> + Send + Sync;
+
+/// The cache of one resource.
+pub struct Cache {
+    spec: Arc<ResourceSpec>,
+    prefix: String,
+    state: Mutex<State>,
+    rev_tx: watch::Sender<i64>,
+    progress_tx: mpsc::Sender<()>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Cache({})", self.prefix)
+    }
+}
+
+/// A consistent snapshot for a LIST.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub rev: i64,
+    pub items: Vec<Arc<Entry>>,
+}
+
+impl Cache {
+    /// Starts the cache: an initial list, then one etcd watch. Returns once the first list is in.
+    pub async fn start(spec: Arc<ResourceSpec>, key_root: &str, etcd: Etcd, decoder: Arc<Decoder>) -> Arc<Cache> {
+        let prefix = spec.key_prefix(key_root);
+        let (rev_tx, _) = watch::channel(0);
+        let (progress_tx, progress_rx) = mpsc::channel(8);
+        let cache = Arc::new(Cache { spec, prefix, state: Mutex::new(State::default()), rev_tx, progress_tx });
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(run(cache.clone(), etcd, decoder, progress_rx, ready_tx));
+        let _ = ready_rx.await;
+        cache
+    }
+
+    pub fn spec(&self) -> &ResourceSpec {
+        &self.spec
+    }
+
+    pub fn revision(&self) -> i64 {
+        self.state.lock().rev
+    }
+
+    pub fn len(&self) -> usize {
+        self.state.lock().objects.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits until the cache reflects `rev`, asking etcd for a progress notification when it is quiet.
+    pub async fn wait_for(&self, rev: i64, timeout: Duration) -> Result<(), CacheError> {
+        let mut rx = self.rev_tx.subscribe();
+        if *rx.borrow() >= rev {
+            return Ok(());
+        }
+        let _ = self.progress_tx.try_send(());
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if *rx.borrow_and_update() >= rev {
+                return Ok(());
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => return Err(CacheError::TooLarge { requested: rev, current: *rx.borrow() }),
+            }
+        }
+    }
+
+    /// The objects under `start_key..` in key order (all when `start_key` is empty).
+    pub fn snapshot(&self, start_key: &str, range_prefix: Option<&str>) -> Result<Snapshot, CacheError> {
+        let state = self.state.lock();
+        if !state.ready {
+            return Err(CacheError::NotReady);
+        }
+        let from = if start_key.is_empty() { range_prefix.unwrap_or("") } else { start_key };
+        let items = state
+            .objects
+            .range(from.to_string()..)
+            .take_while(|(k, _)| range_prefix.is_none_or(|p| k.starts_with(p)))
+            .map(|(_, v)| v.clone())
+            .collect();
+        Ok(Snapshot { rev: state.rev, items })
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        self.state.lock().objects.get(key).cloned()
+    }
+
+    /// Registers a watcher. With `from_rv == 0` it first gets the current matching objects as ADDED (when
+    /// `initial` is set). Returns the receiver and the revision the initial state was taken at.
+    pub fn watch(
+        self: &Arc<Self>,
+        from_rv: i64,
+        initial: bool,
+        filter: Filter,
+    ) -> Result<(mpsc::Receiver<WatchItem>, i64, WatcherGuard), CacheError> {
+        let mut state = self.state.lock();
+        if !state.ready {
+            return Err(CacheError::NotReady);
+        }
+        let fields = &self.spec.indexed_fields;
+        let mut backlog: Vec<WatchItem> = Vec::new();
+        if from_rv == 0 {
+            if initial {
+                backlog.extend(
+                    state
+                        .objects
+                        .values()
+                        .filter(|e| filter.matches(fields, e))
+                        .map(|e| WatchItem { kind: WatchEventType::Added, obj: e.clone() }),
+                );
+            }
+        } else {
+            if from_rv < state.history_start {
+                return Err(CacheError::TooOld { requested: from_rv, oldest: state.history_start });
+            }
+            if from_rv > state.rev {
+                return Err(CacheError::TooLarge { requested: from_rv, current: state.rev });
+            }
+            for ev in state.history.iter().filter(|e| e.rv > from_rv) {
+                if let Some(item) = filter_event(&filter, fields, ev) {
+                    backlog.push(item);
+                }
+            }
+        }
+        let (tx, rx) = mpsc::channel(WATCHER_BUFFER.max(backlog.len() + 16));
+        for item in backlog {
+            let _ = tx.try_send(item);
+        }
+        let id = state.next_watcher;
+        state.next_watcher += 1;
+        state.watchers.push(Watcher { id, filter, tx });
+        let rev = state.rev;
+        Ok((rx, rev, WatcherGuard { cache: self.clone(), id }))
+    }
+
+    pub fn watcher_count(&self) -> usize {
+        self.state.lock().watchers.len()
+    }
+
+    fn remove_watcher(&self, id: u64) {
+        self.state.lock().watchers.retain(|w| w.id != id);
+    }
+
+    /// Applies one change and fans it out.
+    fn apply(&self, ev: Event) {
+        let mut state = self.state.lock();
+        match ev.kind {
+            WatchEventType::Deleted => {
+                state.objects.remove(&ev.obj.key);
+            }
+            _ => {
+                state.objects.insert(ev.obj.key.clone(), ev.obj.clone());
+            }
+        }
+        state.rev = state.rev.max(ev.rv);
+        let fields = &self.spec.indexed_fields;
+        state.watchers.retain(|w| match filter_event(&w.filter, fields, &ev) {
+            None => !w.tx.is_closed(),
+            // A watcher whose buffer is full is disconnected: it re-watches from its last resourceVersion.
+            Some(item) => w.tx.try_send(item).is_ok(),
+        });
+        state.history.push_back(ev);
+        while state.history.len() > HISTORY_CAPACITY {
+            if let Some(old) = state.history.pop_front() {
+                state.history_start = old.rv;
+            }
+        }
+    }
+
+    fn set_rev(&self, rev: i64) {
+        let mut state = self.state.lock();
+        if rev > state.rev {
+            state.rev = rev;
+        }
+        let r = state.rev;
+        drop(state);
+        self.rev_tx.send_replace(r);
+    }
+
+    /// Replaces the whole state after a (re)list; existing watchers are disconnected.
+    fn reset(&self, objects: BTreeMap<String, Arc<Entry>>, rev: i64) {
+        let mut state = self.state.lock();
+        state.objects = objects;
+        state.rev = rev;
+        state.history.clear();
+        state.history_start = rev;
+        state.watchers.clear();
+        state.ready = true;
+        drop(state);
+        self.rev_tx.send_replace(rev);
+    }
+}
+
+/// Unregisters its watcher when the watch request ends.
+pub struct WatcherGuard {
+    cache: Arc<Cache>,
+    id: u64,
+}
+
+impl Drop for WatcherGuard {
+    fn drop(&mut self) {
+        self.cache.remove_watcher(self.id);
+    }
+}
+
+fn filter_event(filter: &Filter, fields: &[&'static str], ev: &Event) -> Option<WatchItem> {
+    let cur = filter.matches(fields, &ev.obj);
+    let prev = ev.prev.as_ref().is_some_and(|p| filter.matches(fields, p));
+    let kind = match ev.kind {
+        WatchEventType::Added => cur.then_some(WatchEventType::Added)?,
+        WatchEventType::Deleted => (cur || prev).then_some(WatchEventType::Deleted)?,
+        WatchEventType::Modified => match (prev, cur) {
+            (true, true) => WatchEventType::Modified,
+            (false, true) => WatchEventType::Added,
+            (true, false) => WatchEventType::Deleted,
+            (false, false) => return None,
+        },
+    };
+    Some(WatchItem { kind, obj: ev.obj.clone() })
+}
+
+fn make_entry(spec: &ResourceSpec, key: &str, obj: &Value, json: Bytes, rv: i64) -> Entry {
+    Entry {
+        key: key.to_string(),
+        namespace: crate::object::namespace(obj).to_string(),
+        name: crate::object::name(obj).to_string(),
+        rv,
+        json,
+        labels: crate::object::labels(obj),
+        fields: spec.indexed_fields.iter().map(|f| crate::fieldsel::field_value(obj, f)).collect(),
+        proto: std::sync::OnceLock::new(),
+    }
+}
+
+async fn run(
+    cache: Arc<Cache>,
+    etcd: Etcd,
+    decoder: Arc<Decoder>,
+    mut progress_rx: mpsc::Receiver<()>,
+    ready_tx: tokio::sync::oneshot::Sender<()>,
+) {
+    let mut ready_tx = Some(ready_tx);
+    let end = prefix_end(&cache.prefix);
+    loop {
+        // List everything at one revision, in pages.
+        let mut objects = BTreeMap::new();
+        let mut rev = 0;
+        let mut start = cache.prefix.clone();
+        let listed = loop {
+            match etcd.range(&start, &end, rev, 10_000).await {
+                Ok(page) => {
+                    if rev == 0 {
+                        rev = page.revision;
+                    }
+                    for kv in &page.kvs {
+                        if let Some((obj, json)) = decoder(&kv.key, &kv.value, kv.mod_revision) {
+                            let e = make_entry(&cache.spec, &kv.key, &obj, json, kv.mod_revision);
+                            objects.insert(kv.key.clone(), Arc::new(e));
+                        }
+                    }
+                    match (page.more, page.kvs.last()) {
+                        (true, Some(last)) => start = format!("{}\0", last.key),
+                        _ => break true,
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(prefix = %cache.prefix, error = %e, "watch cache list failed; retrying");
+                    break false;
+                }
+            }
+        };
+        if !listed {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        cache.reset(objects, rev);
+        if let Some(tx) = ready_tx.take() {
+            let _ = tx.send(());
+        }
+        let opts = WatchOptions::new()
+            .with_range(end.clone())
+            .with_start_revision(rev + 1)
+            .with_prev_key()
+            .with_progress_notify();
+        let mut stream = match etcd.client().watch_client().watch(cache.prefix.clone(), Some(opts)).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(prefix = %cache.prefix, error = %e, "watch cache: etcd watch failed; relisting");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        loop {
+            let msg = tokio::select! {
+                m = stream.message() => m,
+                Some(()) = progress_rx.recv() => {
+                    let _ = stream.request_progress().await;
+                    continue;
+                }
+            };
+            let resp = match msg {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(prefix = %cache.prefix, error = %e, "watch cache: etcd watch broke; relisting");
+                    break;
+                }
+            };
+            if resp.canceled() || resp.compact_revision() > 0 {
+                tracing::info!(prefix = %cache.prefix, "watch cache: etcd watch canceled; relisting");
+                break;
+            }
+            let header_rev = resp.header().map(|h| h.revision()).unwrap_or(0);
+            for ev in resp.events() {
+                let Some(kv) = ev.kv() else { continue };
+                let key = String::from_utf8_lossy(kv.key()).into_owned();
+                let prev = cache.get(&key);
+                let event = match ev.event_type() {
+                    EventType::Put => {
+                        let Some((obj, json)) = decoder(&key, kv.value(), kv.mod_revision()) else { continue };
+                        let entry = Arc::new(make_entry(&cache.spec, &key, &obj, json, kv.mod_revision()));
+                        let kind = if kv.create_revision() == kv.mod_revision() || prev.is_none() {
+                            WatchEventType::Added
+                        } else {
+                            WatchEventType::Modified
+                        };
+                        Event { kind, rv: kv.mod_revision(), obj: entry, prev }
+                    }
+                    EventType::Delete => {
+                        let rev = kv.mod_revision();
+                        // The last state, stamped with the deletion's revision.
+                        let last = ev.prev_kv().and_then(|p| decoder(&key, p.value(), rev));
+                        let Some((obj, json)) = last else { continue };
+                        let entry = Arc::new(make_entry(&cache.spec, &key, &obj, json, rev));
+                        Event { kind: WatchEventType::Deleted, rv: rev, obj: entry, prev }
+                    }
+                };
+                cache.apply(event);
+            }
+            cache.set_rev(header_rev);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, labels: &[(&str, &str)]) -> Arc<Entry> {
+        Arc::new(Entry {
+            key: format!("/registry/pods/default/{name}"),
+            namespace: "default".into(),
+            name: name.into(),
+            rv: 1,
+            json: Bytes::new(),
+            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            fields: vec![],
+            proto: std::sync::OnceLock::new(),
+        })
+    }
+
+    #[test]
+    fn selector_transitions_become_added_and_deleted() {
+        let filter = Filter { labels: Some(LabelSelector::parse("app=web").unwrap()), ..Default::default() };
+        let web = entry("a", &[("app", "web")]);
+        let db = entry("a", &[("app", "db")]);
+        let ev = |kind, obj: &Arc<Entry>, prev: Option<&Arc<Entry>>| Event {
+            kind,
+            rv: 2,
+            obj: obj.clone(),
+            prev: prev.cloned(),
+        };
+        let k = |e: Event| filter_event(&filter, &[], &e).map(|i| i.kind);
+        assert_eq!(k(ev(WatchEventType::Modified, &web, Some(&db))), Some(WatchEventType::Added));
+        assert_eq!(k(ev(WatchEventType::Modified, &db, Some(&web))), Some(WatchEventType::Deleted));
+        assert_eq!(k(ev(WatchEventType::Modified, &db, Some(&db))), None);
+        assert_eq!(k(ev(WatchEventType::Deleted, &db, Some(&db))), None);
+        assert_eq!(k(ev(WatchEventType::Deleted, &web, Some(&web))), Some(WatchEventType::Deleted));
+    }
+}

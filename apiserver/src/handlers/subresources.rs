@@ -1,0 +1,301 @@
+//! Subresources: `status`, `scale`, `pods/binding`, `pods/eviction`, `namespaces/finalize`.
+
+use std::sync::Arc;
+
+use ferrokube_apimachinery::labels::Selector as LabelSelector;
+use ferrokube_apimachinery::status::{GroupResource, Status, StatusReason};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde_json::{Value, json};
+
+use super::rest::{content_type, decode_body, encode_value, object_response, patch, write_options};
+use super::{Body, read_body, status_response};
+use crate::apiserver::{ApiResult, Apiserver};
+use crate::codec::Target;
+use crate::object;
+use crate::request::{Query, RequestInfo};
+use crate::resource::ResourceSpec;
+use crate::store::{DeleteOptions, Deleted, group_resource};
+
+pub async fn handle(
+    api: &Arc<Apiserver>,
+    spec: &Arc<ResourceSpec>,
+    req: Request<Incoming>,
+    info: &RequestInfo,
+    query: &Query,
+    target: Target,
+) -> ApiResult<Response<Body>> {
+    let Some(sub) = spec.info.subresource(&info.subresource) else {
+        return Err(super::rest::not_found_resource());
+    };
+    let ns = info.namespace.as_str();
+    let name = info.name.as_str();
+    match (sub.name, info.verb.as_str()) {
+        ("status", "get") => object_response(spec, api.get(spec, ns, name, query.str("resourceVersion")).await?, 200, target),
+        ("status", "update") => {
+            let ct = content_type(&req);
+            let body = read_body(req).await?;
+            let (obj, _) = decode_body(spec, &ct, &body, query)?;
+            let updated = api.update(spec, ns, name, obj, true, &write_options(query)?).await?;
+            object_response(spec, updated, 200, target)
+        }
+        ("status", "patch") => {
+            let ct = content_type(&req);
+            let body = read_body(req).await?;
+            let patched = patch(api, spec, ns, name, &ct, &body, query, true).await?;
+            object_response(spec, patched, 200, target)
+        }
+        ("scale", "get") => {
+            let obj = api.get(spec, ns, name, "").await?;
+            encode_value(spec, &scale_of(spec, &obj), 200, target)
+        }
+        ("scale", "update") | ("scale", "patch") => {
+            let ct = content_type(&req);
+            let body = read_body(req).await?;
+            let opts = write_options(query)?;
+            let is_patch = info.verb == "patch";
+            let spec2 = spec.clone();
+            let name_owned = name.to_string();
+            let body_owned = body.to_vec();
+            let ct_owned = ct.clone();
+            let updated = api
+                .guaranteed_update(spec, ns, name, "", false, &opts, move |current| {
+                    let current_scale = scale_of(&spec2, current);
+                    let new_scale: Value = if is_patch {
+                        let pt = match ct_owned.as_str() {
+                            crate::codec::JSON_PATCH => ferrokube_apimachinery::patch::PatchType::Json,
+                            crate::codec::MERGE_PATCH => ferrokube_apimachinery::patch::PatchType::Merge,
+                            // Scale has no lists: a strategic patch merges as a merge patch does.
+                            _ => ferrokube_apimachinery::patch::PatchType::Merge,
+                        };
+                        ferrokube_apimachinery::patch::apply(pt, &current_scale, &body_owned, None)
+                            .map_err(|e| e.to_status())?
+                    } else {
+                        serde_json::from_slice(&body_owned).map_err(|e| Status::bad_request(e.to_string()))?
+                    };
+                    let rv = object::resource_version(&new_scale);
+                    if !rv.is_empty() && rv != object::resource_version(current) {
+                        return Err(Status::conflict(&group_resource(&spec2), &name_owned, crate::store::CONFLICT_MESSAGE));
+                    }
+                    let replicas = new_scale.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0);
+                    if replicas < 0 {
+                        return Err(Status::invalid(
+                            &ferrokube_apimachinery::status::GroupKind::new("autoscaling", "Scale"),
+                            &name_owned,
+                            &[ferrokube_apimachinery::status::field::invalid(
+                                &ferrokube_apimachinery::status::field::Path::new("spec").child("replicas"),
+                                replicas,
+                                "must be greater than or equal to 0",
+                            )],
+                        ));
+                    }
+                    let mut new = current.clone();
+                    if let Some(s) = new.get_mut("spec").and_then(Value::as_object_mut) {
+                        s.insert("replicas".into(), json!(replicas));
+                    } else if let Some(m) = new.as_object_mut() {
+                        m.insert("spec".into(), json!({"replicas": replicas}));
+                    }
+                    Ok(new)
+                })
+                .await?;
+            encode_value(spec, &scale_of(spec, &updated), 200, target)
+        }
+        ("binding", "create") => {
+            let ct = content_type(&req);
+            let body = read_body(req).await?;
+            let binding = decode_any(&ct, &body)?;
+            let node = binding.pointer("/target/name").and_then(Value::as_str).unwrap_or("").to_string();
+            let pod_name = if object::name(&binding).is_empty() { name.to_string() } else { object::name(&binding).to_string() };
+            if node.is_empty() {
+                return Err(Status::invalid(
+                    &ferrokube_apimachinery::status::GroupKind::new("", "Binding"),
+                    &pod_name,
+                    &[ferrokube_apimachinery::status::field::required(
+                        &ferrokube_apimachinery::status::field::Path::new("target").child("name"),
+                        "",
+                    )],
+                ));
+            }
+            let opts = write_options(query)?;
+            let pod_name2 = pod_name.clone();
+            let annotations = binding.pointer("/metadata/annotations").cloned();
+            api.guaranteed_update(spec, ns, &pod_name, "", false, &opts, move |current| {
+                if object::deletion_timestamp(current).is_some() {
+                    return Err(Status::conflict(
+                        &GroupResource::new("", "pods"),
+                        &pod_name2,
+                        format!("pod {pod_name2} is being deleted, cannot be assigned to a host"),
+                    ));
+                }
+                let existing = current.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or("");
+                if !existing.is_empty() {
+                    return Err(Status::conflict(
+                        &GroupResource::new("", "pods/binding"),
+                        &pod_name2,
+                        format!("pod {pod_name2} is already assigned to node \"{existing}\""),
+                    ));
+                }
+                let mut new = current.clone();
+                if let Some(s) = new.get_mut("spec").and_then(Value::as_object_mut) {
+                    s.insert("nodeName".into(), json!(node));
+                }
+                if let Some(Value::Object(extra)) = &annotations {
+                    let meta = object::meta_mut(&mut new);
+                    let ann = meta.entry("annotations").or_insert_with(|| json!({}));
+                    if let Some(a) = ann.as_object_mut() {
+                        for (k, v) in extra {
+                            a.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+                Ok(new)
+            })
+            .await?;
+            Ok(status_response(created_status(), Some(target)).with_code(201))
+        }
+        ("eviction", "create") => {
+            let ct = content_type(&req);
+            let body = read_body(req).await?;
+            let eviction = decode_any(&ct, &body)?;
+            let pod = api.get(spec, ns, name, "").await?;
+            check_disruption_budgets(api, ns, &pod).await?;
+            let opts = DeleteOptions {
+                dry_run: write_options(query)?.dry_run,
+                grace_period_seconds: eviction.pointer("/deleteOptions/gracePeriodSeconds").and_then(Value::as_i64),
+                precondition_uid: eviction.pointer("/deleteOptions/preconditions/uid").and_then(Value::as_str).map(str::to_string),
+                precondition_rv: eviction
+                    .pointer("/deleteOptions/preconditions/resourceVersion")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                propagation_policy: None,
+            };
+            match api.delete(spec, ns, name, &opts).await? {
+                Deleted::Pending(_) | Deleted::Gone(_) => {}
+            }
+            Ok(status_response(created_status(), Some(target)).with_code(201))
+        }
+        ("finalize", "update") => {
+            let ct = content_type(&req);
+            let body = read_body(req).await?;
+            let (obj, _) = decode_body(spec, &ct, &body, query)?;
+            let finalizers = obj.pointer("/spec/finalizers").cloned().unwrap_or(json!([]));
+            let opts = write_options(query)?;
+            let updated = api
+                .guaranteed_update(spec, "", name, object::resource_version(&obj), false, &opts, move |current| {
+                    let mut new = current.clone();
+                    let s = new.as_object_mut().map(|m| m.entry("spec").or_insert_with(|| json!({})));
+                    if let Some(s) = s.and_then(Value::as_object_mut) {
+                        s.insert("finalizers".into(), finalizers.clone());
+                    }
+                    Ok(new)
+                })
+                .await?;
+            // The namespace's last finalizer is gone: remove it now.
+            let spec_finalizers_empty =
+                updated.pointer("/spec/finalizers").and_then(Value::as_array).is_none_or(|a| a.is_empty());
+            if spec_finalizers_empty && object::deletion_timestamp(&updated).is_some() && object::finalizers(&updated).is_empty() {
+                let _ = api.delete(spec, "", name, &DeleteOptions::default()).await;
+            }
+            object_response(spec, updated, 200, target)
+        }
+        _ => Err(Status::method_not_supported(
+            &GroupResource::new(spec.info.group, format!("{}/{}", spec.info.plural, sub.name)),
+            &info.verb,
+        )),
+    }
+}
+
+trait WithCode {
+    fn with_code(self, code: u16) -> Self;
+}
+
+impl WithCode for Response<Body> {
+    fn with_code(mut self, code: u16) -> Self {
+        if let Ok(c) = http::StatusCode::from_u16(code) {
+            *self.status_mut() = c;
+        }
+        self
+    }
+}
+
+fn decode_any(content_type: &str, body: &[u8]) -> ApiResult<Value> {
+    if content_type == crate::codec::PROTOBUF {
+        return crate::wire::decode_body(body).map_err(|e| Status::bad_request(e.to_string()));
+    }
+    let format = if content_type == crate::codec::YAML { crate::codec::Format::Yaml } else { crate::codec::Format::Json };
+    crate::codec::decode_text(format, body).map_err(|e| Status::bad_request(e.to_string()))
+}
+
+/// An autoscaling/v1 Scale for a workload.
+fn scale_of(spec: &ResourceSpec, obj: &Value) -> Value {
+    let meta = object::meta(obj);
+    let pick = |k: &str| meta.and_then(|m| m.get(k)).cloned();
+    let mut m = serde_json::Map::new();
+    for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+        if let Some(v) = pick(k) {
+            m.insert(k.into(), v);
+        }
+    }
+    let selector = match obj.pointer("/spec/selector") {
+        Some(sel) if spec.storage_kind == "ReplicationController" => {
+            let set: std::collections::BTreeMap<String, String> = sel
+                .as_object()
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+                .unwrap_or_default();
+            LabelSelector::from_set(&set).to_string()
+        }
+        Some(sel) => label_selector_string(sel),
+        None => String::new(),
+    };
+    let mut status = serde_json::Map::new();
+    status.insert("replicas".into(), obj.pointer("/status/replicas").cloned().unwrap_or(json!(0)));
+    if !selector.is_empty() {
+        status.insert("selector".into(), json!(selector));
+    }
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": m,
+        "spec": {"replicas": obj.pointer("/spec/replicas").cloned().unwrap_or(json!(0))},
+        "status": status,
+    })
+}
+
+/// `{"status":"Success","code":201}`, what binding and eviction answer.
+fn created_status() -> Status {
+    Status { status: "Success".into(), code: 201, ..Default::default() }
+}
+
+/// A metav1.LabelSelector as the selector string upstream's Scale carries.
+fn label_selector_string(sel: &Value) -> String {
+    crate::object::label_selector(sel).map(|s| s.to_string()).unwrap_or_default()
+}
+
+/// Refuses an eviction that a PodDisruptionBudget forbids right now (429, as upstream).
+async fn check_disruption_budgets(api: &Arc<Apiserver>, ns: &str, pod: &Value) -> ApiResult<()> {
+    let Some(pdb_spec) = api.resource("policy", "v1", "poddisruptionbudgets") else { return Ok(()) };
+    let opts = crate::store::ListOptions {
+        namespace: Some(ns.to_string()),
+        filter: crate::cache::Filter { namespace: Some(ns.to_string()), ..Default::default() },
+        ..Default::default()
+    };
+    let pdbs = api.list(&pdb_spec, &opts).await?;
+    let labels: std::collections::BTreeMap<String, String> = object::labels(pod).into_iter().collect();
+    for e in &pdbs.items {
+        let Ok(pdb) = serde_json::from_slice::<Value>(&e.json) else { continue };
+        let Some(sel) = pdb.pointer("/spec/selector") else { continue };
+        let Some(selector) = crate::object::label_selector(sel) else { continue };
+        if selector.is_empty() || !selector.matches(&labels) {
+            continue;
+        }
+        let allowed = pdb.pointer("/status/disruptionsAllowed").and_then(Value::as_i64).unwrap_or(0);
+        if allowed <= 0 {
+            return Err(Status::failure(
+                429,
+                StatusReason::TooManyRequests,
+                "Cannot evict pod as it would violate the pod's disruption budget.",
+            ));
+        }
+    }
+    Ok(())
+}

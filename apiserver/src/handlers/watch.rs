@@ -1,0 +1,190 @@
+//! WATCH: a chunked stream of events from the watch cache, as JSON lines or length-prefixed protobuf frames.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use ferrokube_apimachinery::status::Status;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::Response;
+use hyper::body::Frame;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::Body;
+use super::rest::list_options;
+use crate::apiserver::{ApiResult, Apiserver};
+use crate::cache::{CacheError, Entry, WatchEventType};
+use crate::codec::{self, Format, Target};
+use crate::request::{Query, RequestInfo};
+use crate::resource::ResourceSpec;
+
+/// How often a watcher that allows bookmarks gets one.
+const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
+
+pub async fn watch(
+    api: &Arc<Apiserver>,
+    spec: &Arc<ResourceSpec>,
+    info: &RequestInfo,
+    query: &Query,
+    target: Target,
+) -> ApiResult<Response<Body>> {
+    let opts = list_options(spec, info, query)?;
+    let rv_param = query.str("resourceVersion");
+    let send_initial = query.get("sendInitialEvents").map(|v| v == "true");
+    let bookmarks = query.bool("allowWatchBookmarks");
+    if send_initial.is_some() {
+        if query.str("resourceVersionMatch") != "NotOlderThan" {
+            return Err(Status::failure(
+                422,
+                ferrokube_apimachinery::status::StatusReason::Invalid,
+                "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan",
+            ));
+        }
+        if send_initial == Some(true) && !bookmarks {
+            return Err(Status::failure(
+                422,
+                ferrokube_apimachinery::status::StatusReason::Invalid,
+                "ListOptions.meta.k8s.io \"\" is invalid: allowWatchBookmarks: Forbidden: allowWatchBookmarks must be set to true when sendInitialEvents is true",
+            ));
+        }
+    }
+    let rv: i64 = if rv_param.is_empty() {
+        0
+    } else {
+        rv_param.parse().map_err(|_| Status::bad_request(format!("invalid resource version: {rv_param}")))?
+    };
+    let timeout = match query.get("timeoutSeconds").and_then(|t| t.parse::<u64>().ok()) {
+        Some(t) if t > 0 => Duration::from_secs(t),
+        // Upstream picks a random duration between --min-request-timeout (1800 s) and twice that.
+        _ => Duration::from_secs(1800 + fastrand::u64(0..1800)),
+    };
+    let cache = api.cache(spec).await;
+    let (from, initial) = match send_initial {
+        Some(true) => {
+            // Watch-list: the state at a revision not older than rv (the current one when rv is unset).
+            let want = if rv == 0 { api.etcd.current_revision().await.unwrap_or(0) } else { rv };
+            let _ = cache.wait_for(want, Duration::from_secs(3)).await;
+            (0, true)
+        }
+        Some(false) => (rv, false),
+        None => (rv, rv == 0),
+    };
+    if from > 0 {
+        // A resourceVersion just returned by a write may be ahead of the cache for a moment.
+        let _ = cache.wait_for(from, Duration::from_secs(3)).await;
+    }
+    let (mut rx, start_rev, guard) = cache.watch(from, initial, opts.filter.clone()).map_err(|e| match e {
+        CacheError::TooOld { .. } => Status::resource_expired(e.to_string()),
+        CacheError::TooLarge { .. } => Status::timeout(&e.to_string(), 1),
+        CacheError::NotReady => Status::service_unavailable(e.to_string()),
+    })?;
+    let (tx, body_rx) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(64);
+    let spec = spec.clone();
+    let api2 = api.clone();
+    tokio::spawn(async move {
+        let _guard = guard;
+        let watchers = api2.metrics.watchers.get_or_create(&crate::metrics::WatcherLabels {
+            group: spec.info.group.to_string(),
+            version: spec.info.version.to_string(),
+            kind: spec.info.kind.to_string(),
+        }).clone();
+        watchers.inc();
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let mut bookmark_timer = tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_INTERVAL, BOOKMARK_INTERVAL);
+        let mut initial_pending = send_initial == Some(true);
+        let mut last_rv = start_rev;
+        'stream: loop {
+            // After the initial ADDED events of a watch-list, mark their end with a bookmark.
+            if initial_pending && rx.is_empty() {
+                initial_pending = false;
+                let frame = encode_bookmark(&spec, start_rev, true, target.format);
+                if tx.send(Ok(Frame::data(frame))).await.is_err() {
+                    break;
+                }
+            }
+            tokio::select! {
+                item = rx.recv() => {
+                    let Some(item) = item else {
+                        // The cache disconnected this watcher (it fell behind, or the cache relisted).
+                        break 'stream;
+                    };
+                    last_rv = last_rv.max(item.obj.rv);
+                    let Some(frame) = encode_event(&spec, item.kind, &item.obj, target.format) else { continue };
+                    if tx.send(Ok(Frame::data(frame))).await.is_err() {
+                        break 'stream;
+                    }
+                }
+                _ = bookmark_timer.tick(), if bookmarks => {
+                    let rev = cache.revision().max(last_rv);
+                    if tx.send(Ok(Frame::data(encode_bookmark(&spec, rev, false, target.format)))).await.is_err() {
+                        break 'stream;
+                    }
+                }
+                () = &mut deadline => break 'stream,
+                () = tx.closed() => break 'stream,
+            }
+        }
+        watchers.dec();
+    });
+    let body = StreamBody::new(ReceiverStream::new(body_rx)).boxed();
+    let content_type = match target.format {
+        Format::Protobuf => "application/vnd.kubernetes.protobuf;stream=watch",
+        Format::Yaml | Format::Json => codec::JSON,
+    };
+    let mut resp = Response::new(body);
+    resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    Ok(resp)
+}
+
+fn encode_event(spec: &ResourceSpec, kind: WatchEventType, obj: &Entry, format: Format) -> Option<Bytes> {
+    match format {
+        Format::Protobuf => {
+            let envelope = obj
+                .proto
+                .get_or_init(|| {
+                    let v: Value = serde_json::from_slice(&obj.json).ok()?;
+                    let v = crate::convert::from_storage(spec, v);
+                    crate::wire::encode(spec, &v).ok().map(Bytes::from)
+                })
+                .clone()?;
+            Some(Bytes::from(crate::wire::watch_frame(kind.as_str(), &envelope)))
+        }
+        _ => {
+            let mut out = Vec::with_capacity(obj.json.len() + 32);
+            out.extend_from_slice(b"{\"type\":\"");
+            out.extend_from_slice(kind.as_str().as_bytes());
+            out.extend_from_slice(b"\",\"object\":");
+            if spec.is_storage_version() {
+                out.extend_from_slice(&obj.json);
+            } else {
+                let v: Value = serde_json::from_slice(&obj.json).ok()?;
+                out.extend_from_slice(&serde_json::to_vec(&crate::convert::from_storage(spec, v)).ok()?);
+            }
+            out.extend_from_slice(b"}\n");
+            Some(Bytes::from(out))
+        }
+    }
+}
+
+fn encode_bookmark(spec: &ResourceSpec, rev: i64, initial_events_end: bool, format: Format) -> Bytes {
+    let mut meta = serde_json::Map::new();
+    meta.insert("resourceVersion".into(), json!(rev.to_string()));
+    if initial_events_end {
+        meta.insert("annotations".into(), json!({"k8s.io/initial-events-end": "true"}));
+    }
+    let obj = json!({"kind": spec.info.kind, "apiVersion": spec.info.api_version(), "metadata": meta});
+    match format {
+        Format::Protobuf => match crate::wire::encode(spec, &obj) {
+            Ok(envelope) => Bytes::from(crate::wire::watch_frame("BOOKMARK", &envelope)),
+            Err(_) => Bytes::new(),
+        },
+        _ => {
+            let mut out = serde_json::to_vec(&json!({"type": "BOOKMARK", "object": obj})).unwrap_or_default();
+            out.push(b'\n');
+            Bytes::from(out)
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Accessors for objects held as JSON values, and the few generated values the store stamps on them
+//! (uids, timestamps, generated names).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+pub fn meta(obj: &Value) -> Option<&Map<String, Value>> {
+    obj.get("metadata").and_then(Value::as_object)
+}
+
+/// The object's `metadata`, created (empty) when absent or not an object.
+pub fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
+    let root = ensure_object(obj);
+    let entry = root.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    ensure_object(entry)
+}
+
+pub fn ensure_object(v: &mut Value) -> &mut Map<String, Value> {
+    if !v.is_object() {
+        *v = Value::Object(Map::new());
+    }
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!("just made an object"),
+    }
+}
+
+pub fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
+    meta(obj).and_then(|m| m.get(field)).and_then(Value::as_str).unwrap_or("")
+}
+
+pub fn name(obj: &Value) -> &str {
+    meta_str(obj, "name")
+}
+
+pub fn namespace(obj: &Value) -> &str {
+    meta_str(obj, "namespace")
+}
+
+pub fn uid(obj: &Value) -> &str {
+    meta_str(obj, "uid")
+}
+
+pub fn resource_version(obj: &Value) -> &str {
+    meta_str(obj, "resourceVersion")
+}
+
+pub fn finalizers(obj: &Value) -> Vec<String> {
+    meta(obj)
+        .and_then(|m| m.get("finalizers"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+pub fn deletion_timestamp(obj: &Value) -> Option<&str> {
+    meta(obj).and_then(|m| m.get("deletionTimestamp")).and_then(Value::as_str)
+}
+
+/// Labels as (key, value) pairs.
+pub fn labels(obj: &Value) -> Vec<(String, String)> {
+    meta(obj)
+        .and_then(|m| m.get("labels"))
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .unwrap_or_default()
+}
+
+/// Reads a dotted path such as `spec.nodeName` as a string (numbers and booleans formatted as Go does).
+pub fn path_str(obj: &Value, path: &str) -> Option<String> {
+    let mut cur = obj;
+    for part in path.split('.') {
+        cur = cur.get(part)?;
+    }
+    match cur {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A random RFC 4122 version 4 UUID, as upstream's `uuid.NewUUID` gives for `metadata.uid`.
+pub fn new_uid() -> String {
+    let mut b: [u8; 16] = fastrand::u128(..).to_be_bytes();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// The 5 random characters upstream's `names.SimpleNameGenerator` appends to `generateName`.
+pub fn generate_name_suffix() -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    (0..5).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect()
+}
+
+/// `generateName` + suffix, with the base cut so that the name fits 63 characters as upstream does.
+pub fn generated_name(base: &str) -> String {
+    let max_base = 63 - 5;
+    let base = if base.len() > max_base { &base[..max_base] } else { base };
+    format!("{base}{}", generate_name_suffix())
+}
+
+/// Seconds since the epoch of `t`.
+pub fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+/// RFC 3339 in UTC with seconds precision, as metav1.Time marshals (`2006-01-02T15:04:05Z`).
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// RFC 3339 with microseconds, as metav1.MicroTime marshals (`2006-01-02T15:04:05.000000Z`).
+pub fn rfc3339_micros(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let base = rfc3339(d.as_secs() as i64);
+    format!("{}.{:06}Z", &base[..base.len() - 1], d.subsec_micros())
+}
+
+pub fn now_rfc3339() -> String {
+    rfc3339(unix_seconds(SystemTime::now()))
+}
+
+/// Parses `2006-01-02T15:04:05Z` (with optional fraction and offset) into epoch seconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't') || b[13] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6 => {
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (rest.get(1..3)?.parse::<i64>().ok()? * 3600 + rest.get(4..6)?.parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se - offset)
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trips() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z"), Some(1_700_000_000));
+        assert_eq!(parse_rfc3339("2023-11-14T23:13:20.123456+01:00"), Some(1_700_000_000));
+        assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z").map(rfc3339).as_deref(), Some("2024-02-29T00:00:00Z"));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn uids_are_v4() {
+        let u = new_uid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(u, new_uid());
+    }
+
+    #[test]
+    fn generated_names_fit() {
+        let n = generated_name(&"a".repeat(70));
+        assert_eq!(n.len(), 63);
+        assert!(generated_name("web-").starts_with("web-"));
+    }
+}
+
+/// ObjectMeta's fields in Go struct order, which JSON output follows.
+const OBJECT_META_ORDER: &[&str] = &[
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+];
+
+/// Sets a metadata field, keeping metadata's fields in upstream's order.
+pub fn set_meta(obj: &mut Value, field: &str, value: Value) {
+    let meta = meta_mut(obj);
+    if let Some(slot) = meta.get_mut(field) {
+        *slot = value;
+        return;
+    }
+    let rank = |k: &str| OBJECT_META_ORDER.iter().position(|f| *f == k).unwrap_or(usize::MAX);
+    let my_rank = rank(field);
+    if meta.keys().all(|k| rank(k) < my_rank) {
+        meta.insert(field.to_string(), value);
+        return;
+    }
+    let old = std::mem::take(meta);
+    let mut inserted = false;
+    for (k, v) in old {
+        if !inserted && rank(&k) > my_rank {
+            meta.insert(field.to_string(), value.clone());
+            inserted = true;
+        }
+        meta.insert(k, v);
+    }
+    if !inserted {
+        meta.insert(field.to_string(), value);
+    }
+}
+
+pub fn remove_meta(obj: &mut Value, field: &str) -> Option<Value> {
+    obj.get_mut("metadata").and_then(Value::as_object_mut).and_then(|m| m.shift_remove(field))
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn set_meta_keeps_go_order() {
+        let mut o = json!({"metadata": {"name": "a", "namespace": "d", "labels": {"x": "y"}}});
+        set_meta(&mut o, "resourceVersion", json!("5"));
+        set_meta(&mut o, "uid", json!("u"));
+        set_meta(&mut o, "finalizers", json!(["f"]));
+        let keys: Vec<&String> = o["metadata"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["name", "namespace", "uid", "resourceVersion", "labels", "finalizers"]);
+    }
+}
+
+/// Converts an API `LabelSelector` object (`matchLabels`, `matchExpressions`) into a selector.
+pub fn label_selector(sel: &Value) -> Option<ferrokube_apimachinery::labels::Selector> {
+    use ferrokube_apimachinery::labels::{LabelSelectorRequirement, Selector};
+    let labels: std::collections::BTreeMap<String, String> = sel
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .unwrap_or_default();
+    let exprs: Vec<LabelSelectorRequirement> = match sel.get("matchExpressions") {
+        Some(v) => serde_json::from_value(v.clone()).ok()?,
+        None => Vec::new(),
+    };
+    Selector::from_label_selector(&labels, &exprs).ok()
+}

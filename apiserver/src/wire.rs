@@ -1,0 +1,103 @@
+//! Protobuf on the wire and in etcd, through the schema crate: objects, lists, Status, watch frames; plus
+//! the schema-driven checks of decoded JSON (unknown and duplicate fields) and patch metadata.
+
+use ferrokube_apimachinery::patch::PatchMeta;
+use ferrokube_apimachinery::status::Status;
+use ferrokube_apischema::{GroupVersionKind, TranscodeError, envelope};
+use serde_json::Value;
+
+use crate::codec::Format;
+use crate::resource::ResourceSpec;
+
+fn gvk_of(obj: &Value, spec: &ResourceSpec) -> GroupVersionKind {
+    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or(spec.info.kind);
+    match obj.get("apiVersion").and_then(Value::as_str) {
+        Some(av) => GroupVersionKind::from_api_version(av, kind),
+        None => GroupVersionKind::new(spec.info.group, spec.info.version, kind),
+    }
+}
+
+/// An object (or list, Table...) as a protobuf body in the `k8s\0` envelope.
+pub fn encode(spec: &ResourceSpec, obj: &Value) -> Result<Vec<u8>, TranscodeError> {
+    envelope::encode(&gvk_of(obj, spec), obj)
+}
+
+/// The object of a protobuf request body, as JSON with kind and apiVersion first.
+pub fn decode_body(body: &[u8]) -> Result<Value, TranscodeError> {
+    let (gvk, mut obj) = envelope::decode(body)?;
+    if let Some(m) = obj.as_object_mut()
+        && !m.contains_key("kind") {
+            let rest = std::mem::take(m);
+            m.insert("kind".into(), Value::String(gvk.kind.clone()));
+            m.insert("apiVersion".into(), Value::String(gvk.api_version()));
+            m.extend(rest);
+        }
+    Ok(obj)
+}
+
+/// A Status as a protobuf body.
+pub fn encode_status(status: &Status) -> Result<Vec<u8>, TranscodeError> {
+    let v = serde_json::to_value(status).unwrap_or(Value::Null);
+    envelope::encode(&GroupVersionKind::new("", "v1", "Status"), &v)
+}
+
+/// One length-prefixed frame of a protobuf watch stream, carrying a meta/v1 WatchEvent whose object is the
+/// already-encoded envelope.
+pub fn watch_frame(event_type: &str, envelope_bytes: &[u8]) -> Vec<u8> {
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+    let mut raw_ext = Vec::with_capacity(envelope_bytes.len() + 6);
+    raw_ext.push(0x0a); // RawExtension.raw = 1, length-delimited
+    varint(&mut raw_ext, envelope_bytes.len() as u64);
+    raw_ext.extend_from_slice(envelope_bytes);
+    let mut event = Vec::with_capacity(raw_ext.len() + event_type.len() + 8);
+    event.push(0x0a); // WatchEvent.type = 1
+    varint(&mut event, event_type.len() as u64);
+    event.extend_from_slice(event_type.as_bytes());
+    event.push(0x12); // WatchEvent.object = 2
+    varint(&mut event, raw_ext.len() as u64);
+    event.extend_from_slice(&raw_ext);
+    envelope::frame(&event)
+}
+
+/// Unknown and duplicate fields of a decoded body, worded as upstream's strict decoder words them.
+pub fn field_problems(spec: &ResourceSpec, format: Format, body: &[u8], obj: &Value) -> Vec<String> {
+    let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
+    let mut problems: Vec<String> = Vec::new();
+    if format == Format::Json {
+        problems.extend(ferrokube_apischema::duplicate_fields(body).into_iter().map(|p| format!("json: duplicate field \"{p}\"")));
+    }
+    if let Ok(unknown) = ferrokube_apischema::unknown_fields(&gvk, obj) {
+        problems.extend(unknown.into_iter().map(|p| format!("unknown field \"{p}\"")));
+    }
+    problems
+}
+
+/// The patch metadata of the resource's kind, for strategic merge patches.
+pub fn patch_meta(spec: &ResourceSpec) -> Option<&'static dyn PatchMeta> {
+    ferrokube_apischema::schema()
+        .kind(spec.info.group, spec.info.version, spec.info.kind)
+        .map(|m| m as &'static dyn PatchMeta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn watch_frames_decode_with_the_schema_crate() {
+        let ns = serde_json::json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "a"}});
+        let env = envelope::encode(&GroupVersionKind::new("", "v1", "Namespace"), &ns).unwrap();
+        let frame = watch_frame("ADDED", &env);
+        let (payload, used) = envelope::next_frame(&frame).unwrap();
+        assert_eq!(used, frame.len());
+        let ev = envelope::decode_watch_event(payload).unwrap();
+        assert_eq!(ev.event_type, "ADDED");
+        assert_eq!(ev.object["metadata"]["name"], "a");
+    }
+}
