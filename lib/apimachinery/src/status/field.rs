@@ -171,7 +171,10 @@ impl BadValue {
             BadValue::Uint(v) => Some(v.to_string()),
             BadValue::Float(v) => Some(go_format_float(*v)),
             BadValue::Bool(v) => Some(v.to_string()),
-            BadValue::Json(v) => Some(to_go_json(v).unwrap_or_else(|_| v.to_string())),
+            BadValue::Json(v) => {
+                let sorted = sort_keys(v);
+                Some(to_go_json(&sorted).unwrap_or_else(|_| sorted.to_string()))
+            }
         }
     }
 }
@@ -426,5 +429,18 @@ pub fn aggregate_message(errs: &[Error]) -> Option<String> {
         0 => None,
         1 => seen.pop(),
         _ => Some(format!("[{}]", seen.join(", "))),
+    }
+}
+
+/// A copy of `v` with object keys sorted at every level, as Go marshals maps.
+fn sort_keys(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            serde_json::Value::Object(keys.into_iter().map(|k| (k.clone(), sort_keys(&m[k]))).collect())
+        }
+        serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(sort_keys).collect()),
+        other => other.clone(),
     }
 }
