@@ -12,16 +12,17 @@ PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 ETCD ?= shim
 ETCD_PORT ?= 2379
 ETCD_METRICS_PORT ?= 2381
+APISERVER_PORT ?= 6443
 # Extra arguments for the benchmark, e.g. BENCH_ARGS="--quick".
 BENCH_ARGS ?=
 
 # Debian packages the tests and the cluster need.
 APT_PACKAGES := etcd-server etcd-client protobuf-compiler curl ca-certificates
 
-.PHONY: help up down test bench check lint fmt proto deps clean-run
+.PHONY: help up down test bench check lint fmt proto schema deps clean-run
 
 help:
-	@echo "make up       start a local control plane (today: the etcd v3 datastore) and print how to use it"
+	@echo "make up       start a local control plane (etcd-shim + kube-apiserver) and print how to use it"
 	@echo "make down     stop it and remove its data"
 	@echo "make test     run every test (unit, integration against real etcd and etcd-shim)"
 	@echo "make bench    run the benchmarks; results in bench/results/ (takes ~25 minutes)"
@@ -42,8 +43,8 @@ define need
 endef
 
 up: deps
-	@echo "==> building etcd-shim ($(PROFILE))"
-	$(CARGO) build $(PROFILE_FLAG) -p ferrokube-etcd-shim
+	@echo "==> building etcd-shim, kube-apiserver ($(PROFILE))"
+	$(CARGO) build $(PROFILE_FLAG) -p ferrokube-etcd-shim -p ferrokube-apiserver -p ferrokube-e2e --bin etcd-shim --bin kube-apiserver --bin ferrokube-dev-pki
 	@mkdir -p $(RUN_DIR)
 	@if [ -f $(RUN_DIR)/etcd.pid ] && kill -0 $$(cat $(RUN_DIR)/etcd.pid) 2>/dev/null; then \
 		echo "==> datastore already running (pid $$(cat $(RUN_DIR)/etcd.pid))"; \
@@ -68,14 +69,39 @@ up: deps
 		done; \
 		curl -sf http://127.0.0.1:$(ETCD_METRICS_PORT)/health >/dev/null || { echo "error: no health answer; see $(RUN_DIR)/etcd.log"; exit 1; }; \
 	fi
+	@if [ ! -f $(RUN_DIR)/pki/admin.kubeconfig ]; then \
+		echo "==> generating certificates in $(RUN_DIR)/pki"; \
+		target/$(PROFILE_DIR)/ferrokube-dev-pki $(RUN_DIR)/pki https://127.0.0.1:$(APISERVER_PORT) >/dev/null; \
+	fi
+	@if [ -f $(RUN_DIR)/kube-apiserver.pid ] && kill -0 $$(cat $(RUN_DIR)/kube-apiserver.pid) 2>/dev/null; then \
+		echo "==> kube-apiserver already running (pid $$(cat $(RUN_DIR)/kube-apiserver.pid))"; \
+	else \
+		echo "==> starting kube-apiserver on https://127.0.0.1:$(APISERVER_PORT)"; \
+		nohup target/$(PROFILE_DIR)/kube-apiserver --etcd-servers=http://127.0.0.1:$(ETCD_PORT) \
+			--bind-address=127.0.0.1 --secure-port=$(APISERVER_PORT) \
+			--tls-cert-file=$(RUN_DIR)/pki/apiserver.crt --tls-private-key-file=$(RUN_DIR)/pki/apiserver.key \
+			--client-ca-file=$(RUN_DIR)/pki/ca.crt --service-cluster-ip-range=10.96.0.0/12 \
+			> $(RUN_DIR)/kube-apiserver.log 2>&1 & echo $$! > $(RUN_DIR)/kube-apiserver.pid; \
+		for i in $$(seq 1 300); do \
+			curl -sf --cacert $(RUN_DIR)/pki/ca.crt https://127.0.0.1:$(APISERVER_PORT)/readyz >/dev/null && break; \
+			kill -0 $$(cat $(RUN_DIR)/kube-apiserver.pid) 2>/dev/null || { echo "error: kube-apiserver exited; log:"; tail -20 $(RUN_DIR)/kube-apiserver.log; exit 1; }; \
+			sleep 0.1; \
+		done; \
+		curl -sf --cacert $(RUN_DIR)/pki/ca.crt https://127.0.0.1:$(APISERVER_PORT)/readyz >/dev/null || { echo "error: kube-apiserver not ready after 30s; see $(RUN_DIR)/kube-apiserver.log"; exit 1; }; \
+	fi
 	@echo
-	@echo "The etcd v3 datastore is up (log: $(RUN_DIR)/etcd.log). Use it with:"
-	@echo "    export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=http://127.0.0.1:$(ETCD_PORT)"
-	@echo "    etcdctl put hello world && etcdctl get hello"
-	@echo "kube-apiserver and the rest of the cluster join 'make up' as their issues land."
-	@echo "Stop it with: make down"
+	@echo "The control plane is up: $(if $(filter external,$(ETCD)),etcd,etcd-shim) on 127.0.0.1:$(ETCD_PORT) and kube-apiserver on https://127.0.0.1:$(APISERVER_PORT)"
+	@echo "(logs in $(RUN_DIR)/). Use it with:"
+	@echo "    export KUBECONFIG=$(RUN_DIR)/pki/admin.kubeconfig"
+	@echo "    kubectl get namespaces"
+	@echo "Nodes, the scheduler and controllers join 'make up' as their issues land. Stop it with: make down"
 
 down:
+	@if [ -f $(RUN_DIR)/kube-apiserver.pid ]; then \
+		pid=$$(cat $(RUN_DIR)/kube-apiserver.pid); \
+		if kill -0 $$pid 2>/dev/null; then kill $$pid; for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; fi; \
+		echo "==> stopped kube-apiserver (pid $$pid)"; \
+	fi
 	@if [ -f $(RUN_DIR)/etcd.pid ]; then \
 		pid=$$(cat $(RUN_DIR)/etcd.pid); \
 		if kill -0 $$pid 2>/dev/null; then kill $$pid; for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; fi; \
@@ -111,6 +137,10 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+# Regenerates apiserver/schema/data/schema.json from the k8s-pb and k8s-openapi sources.
+schema:
+	FERROKUBE_REGENERATE=1 $(CARGO) test -p ferrokube-apischema --test schema_fresh
 
 # Regenerates proto/src/generated from the .proto files (needs protoc).
 proto:

@@ -171,7 +171,12 @@ fn subresource_entry(r: &ResourceInfo, s: &SubresourceInfo) -> Value {
 /// The aggregated discovery document of `/api` (core) or `/apis` (every other group).
 fn aggregated_list(core: bool) -> Value {
     let mut items = Vec::new();
-    for g in resources::api_groups().iter().filter(|g| g.name.is_empty() == core) {
+    let groups: Vec<&resources::GroupInfo> = if core {
+        vec![resources::core_group()]
+    } else {
+        resources::api_groups().iter().filter(|g| !g.name.is_empty()).collect()
+    };
+    for g in groups {
         let mut versions = Vec::new();
         for v in g.versions {
             let resources: Vec<Value> = resources::group_version_resources(g.name, v)
