@@ -7,6 +7,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use ferrokube_apimachinery::status::Status;
 use serde_json::Value;
+use parking_lot::RwLock;
 use tokio::sync::{OnceCell, Semaphore};
 
 use crate::alloc::Allocator;
@@ -23,10 +24,10 @@ pub type ApiResult<T> = Result<T, Status>;
 pub struct Apiserver {
     pub config: Config,
     pub etcd: Etcd,
-    /// Served resources by (group, version, plural).
-    resources: HashMap<(String, String, String), Arc<ResourceSpec>>,
+    /// Served resources by (group, version, plural); custom resources come and go with their CRDs.
+    resources: RwLock<HashMap<(String, String, String), Arc<ResourceSpec>>>,
     /// One cache per storage key prefix, started on first use.
-    caches: HashMap<String, Arc<OnceCell<Arc<Cache>>>>,
+    caches: RwLock<HashMap<String, Arc<OnceCell<Arc<Cache>>>>>,
     pub allocator: Allocator,
     pub authorizer: Box<dyn Authorizer>,
     pub metrics: Metrics,
@@ -61,8 +62,8 @@ impl Apiserver {
             mutating_inflight: semaphore(config.max_mutating_requests_inflight),
             config,
             etcd,
-            resources,
-            caches,
+            resources: RwLock::new(resources),
+            caches: RwLock::new(caches),
             authorizer,
             metrics: Metrics::new(),
             started: Instant::now(),
@@ -75,18 +76,22 @@ impl Apiserver {
     }
 
     pub fn resource(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceSpec>> {
-        self.resources.get(&(group.to_string(), version.to_string(), plural.to_string())).cloned()
+        self.resources.read().get(&(group.to_string(), version.to_string(), plural.to_string())).cloned()
     }
 
     /// The storage-version spec of a resource served at `group`/`plural` (for internal reads).
     pub fn storage_resource(&self, group: &str, plural: &str) -> Option<Arc<ResourceSpec>> {
-        self.resources.values().find(|s| s.info.group == group && s.info.plural == plural && s.is_storage_version()).cloned()
+        self.resources
+            .read()
+            .values()
+            .find(|s| s.info.group == group && s.info.plural == plural && s.is_storage_version())
+            .cloned()
     }
 
     /// The watch cache of a resource, started on first use.
     pub async fn cache(&self, spec: &Arc<ResourceSpec>) -> Arc<Cache> {
         let prefix = spec.key_prefix(self.prefix());
-        let cell = self.caches.get(&prefix).cloned().unwrap_or_else(|| Arc::new(OnceCell::new()));
+        let cell = self.caches.write().entry(prefix).or_insert_with(|| Arc::new(OnceCell::new())).clone();
         cell.get_or_init(|| async {
             let storage_spec = self.storage_resource(spec.info.group, spec.info.plural).unwrap_or_else(|| spec.clone());
             let decoder: Arc<Decoder> = Arc::new(|key: &str, bytes: &[u8], rev: i64| {
@@ -110,13 +115,44 @@ impl Apiserver {
     /// Starts every resource's watch cache (upstream starts them all with the server), so a watch from any
     /// resourceVersion written after start-up can be served.
     pub async fn start_caches(&self) {
-        let specs: Vec<Arc<ResourceSpec>> = self.resources.values().filter(|s| s.is_storage_version()).cloned().collect();
+        let specs: Vec<Arc<ResourceSpec>> =
+            self.resources.read().values().filter(|s| s.is_storage_version()).cloned().collect();
         futures::future::join_all(specs.iter().map(|s| self.cache(s))).await;
     }
 
     /// Started caches, for metrics.
     pub fn started_caches(&self) -> Vec<Arc<Cache>> {
-        self.caches.values().filter_map(|c| c.get().cloned()).collect()
+        self.caches.read().values().filter_map(|c| c.get().cloned()).collect()
+    }
+
+    /// Serves the resources a CRD declares (replacing what an earlier version of it declared) and starts
+    /// their cache.
+    pub async fn register_crd(&self, crd: &Value) {
+        let specs: Vec<Arc<ResourceSpec>> = crate::crd::specs_of(crd).into_iter().map(Arc::new).collect();
+        let Some(first) = specs.first().cloned() else { return };
+        {
+            let mut resources = self.resources.write();
+            resources.retain(|_, s| !(s.crd.is_some() && s.info.group == first.info.group && s.info.plural == first.info.plural));
+            for s in &specs {
+                resources.insert((s.info.group.to_string(), s.info.version.to_string(), s.info.plural.to_string()), s.clone());
+            }
+        }
+        let storage = specs.iter().find(|s| s.is_storage_version()).cloned().unwrap_or(first);
+        self.cache(&storage).await;
+    }
+
+    /// Stops serving a deleted CRD's resources.
+    pub fn unregister_crd(&self, crd: &Value) {
+        let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
+        let plural = crd.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or("");
+        self.resources.write().retain(|_, s| !(s.crd.is_some() && s.info.group == group && s.info.plural == plural));
+    }
+
+    /// Every served custom resource version.
+    pub fn custom_resources(&self) -> Vec<Arc<ResourceSpec>> {
+        let mut v: Vec<Arc<ResourceSpec>> = self.resources.read().values().filter(|s| s.crd.is_some()).cloned().collect();
+        v.sort_by(|a, b| (a.info.group, a.info.version, a.info.plural).cmp(&(b.info.group, b.info.version, b.info.plural)));
+        v
     }
 }
 

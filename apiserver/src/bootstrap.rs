@@ -17,6 +17,7 @@ pub const DEFAULT_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-publi
 /// Runs the bootstrap until it succeeds, then marks the server ready.
 pub async fn run(api: Arc<Apiserver>) {
     api.start_caches().await;
+    tokio::spawn(crate::crd::run(api.clone()));
     let mut delay = Duration::from_millis(200);
     loop {
         match bootstrap(&api).await {

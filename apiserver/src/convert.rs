@@ -10,6 +10,10 @@ pub fn from_storage(spec: &ResourceSpec, obj: Value) -> Value {
     if spec.is_storage_version() {
         return obj;
     }
+    if spec.crd.is_some() {
+        // Custom resources convert with the `None` strategy: only apiVersion changes.
+        return with_api_version(obj, &spec.info.api_version());
+    }
     match (spec.info.group, spec.info.version, spec.info.kind) {
         ("autoscaling", "v1", "HorizontalPodAutoscaler") => hpa_v2_to_v1(obj),
         ("events.k8s.io", "v1", "Event") => rename_fields(obj, CORE_TO_EVENTS, "events.k8s.io/v1"),
@@ -22,6 +26,9 @@ pub fn to_storage(spec: &ResourceSpec, obj: Value) -> Value {
     if spec.is_storage_version() {
         return obj;
     }
+    if spec.crd.is_some() {
+        return with_api_version(obj, &spec.storage_api_version());
+    }
     match (spec.info.group, spec.info.version, spec.info.kind) {
         ("autoscaling", "v1", "HorizontalPodAutoscaler") => hpa_v1_to_v2(obj),
         ("events.k8s.io", "v1", "Event") => {
@@ -30,6 +37,13 @@ pub fn to_storage(spec: &ResourceSpec, obj: Value) -> Value {
         }
         _ => obj,
     }
+}
+
+fn with_api_version(mut obj: Value, api_version: &str) -> Value {
+    if let Some(m) = obj.as_object_mut() {
+        m.insert("apiVersion".into(), Value::String(api_version.to_string()));
+    }
+    obj
 }
 
 /// core/v1 Event field → events.k8s.io/v1 Event field.

@@ -17,6 +17,7 @@ pub mod bootstrap;
 pub mod cache;
 pub mod codec;
 pub mod convert;
+pub mod crd;
 pub mod fieldsel;
 pub mod handlers;
 pub mod metrics;

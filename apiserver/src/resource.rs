@@ -15,6 +15,8 @@ pub struct ResourceSpec {
     pub storage_kind: &'static str,
     /// Selectable fields carried by the watch cache.
     pub indexed_fields: Vec<&'static str>,
+    /// Set for custom resources: what the CRD declares for this version.
+    pub crd: Option<std::sync::Arc<crate::crd::CrdVersion>>,
 }
 
 impl ResourceSpec {
@@ -88,6 +90,7 @@ pub fn all() -> Vec<ResourceSpec> {
                 storage_version: v,
                 storage_kind: k,
                 indexed_fields: crate::fieldsel::indexed_fields(g, k),
+                crd: None,
             }
         })
         .collect()

@@ -16,6 +16,11 @@ pub enum CodecError {
 
 /// Encodes an object (in the storage version, without resourceVersion) in its storage form.
 pub fn encode(spec: &ResourceSpec, obj: &Value) -> Result<Vec<u8>, CodecError> {
+    if spec.crd.is_some() {
+        // Custom resources are stored as JSON, as upstream stores them.
+        return serde_json::to_vec(obj)
+            .map_err(|e| CodecError::Encode { kind: spec.storage_kind.to_string(), reason: e.to_string() });
+    }
     let gvk = GroupVersionKind::new(spec.storage_group, spec.storage_version, spec.storage_kind);
     envelope::encode(&gvk, obj).map_err(|e| CodecError::Encode { kind: spec.storage_kind.to_string(), reason: e.to_string() })
 }
@@ -34,6 +39,9 @@ pub fn decode(key: &str, bytes: &[u8], mod_revision: i64) -> Result<Value, Codec
 
 /// The object as a read of it would return it: fields in upstream's order, as decoded from storage.
 pub fn canonical(spec: &ResourceSpec, obj: Value) -> Value {
+    if spec.crd.is_some() {
+        return obj;
+    }
     let Ok(bytes) = encode(spec, &obj) else { return obj };
     let rv = crate::object::meta(&obj).and_then(|m| m.get("resourceVersion")).cloned();
     match envelope::decode(&bytes) {

@@ -14,6 +14,9 @@ fn invalid(spec: &ResourceSpec, obj: &Value, errs: &[ferrokube_apimachinery::sta
 /// Defaulting and create preparation, then validation. `obj` is in the storage version, with uid,
 /// creationTimestamp and a generated name already set.
 pub fn prepare_and_validate_create(spec: &ResourceSpec, obj: &mut Value) -> Result<(), Status> {
+    if let Some(crd) = &spec.crd {
+        return crate::crd::prepare_and_validate_create(spec, crd, obj);
+    }
     let (g, k) = (spec.storage_group, spec.storage_kind);
     ferrokube_apivalidation::defaults(g, k, obj);
     ferrokube_apivalidation::prepare_for_create(g, k, obj);
@@ -29,6 +32,9 @@ pub fn prepare_and_validate_update(
     old: &Value,
     status_only: bool,
 ) -> Result<(), Status> {
+    if let Some(crd) = &spec.crd {
+        return crate::crd::prepare_and_validate_update(spec, crd, new, old, status_only);
+    }
     let (g, k) = (spec.storage_group, spec.storage_kind);
     if status_only {
         ferrokube_apivalidation::prepare_for_status_update(g, k, new, old);

@@ -67,6 +67,14 @@ pub fn watch_frame(event_type: &str, envelope_bytes: &[u8]) -> Vec<u8> {
 
 /// Unknown and duplicate fields of a decoded body, worded as upstream's strict decoder words them.
 pub fn field_problems(spec: &ResourceSpec, format: Format, body: &[u8], obj: &Value) -> Vec<String> {
+    if let Some(crd) = &spec.crd {
+        let mut problems: Vec<String> = Vec::new();
+        if format == Format::Json {
+            problems.extend(ferrokube_apischema::duplicate_fields(body).into_iter().map(|p| format!("json: duplicate field \"{p}\"")));
+        }
+        problems.extend(crate::crd::unknown_fields(crd, obj));
+        return problems;
+    }
     let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
     let mut problems: Vec<String> = Vec::new();
     if format == Format::Json {
@@ -80,6 +88,9 @@ pub fn field_problems(spec: &ResourceSpec, format: Format, body: &[u8], obj: &Va
 
 /// The patch metadata of the resource's kind, for strategic merge patches.
 pub fn patch_meta(spec: &ResourceSpec) -> Option<&'static dyn PatchMeta> {
+    if spec.crd.is_some() {
+        return None;
+    }
     ferrokube_apischema::schema()
         .kind(spec.info.group, spec.info.version, spec.info.kind)
         .map(|m| m as &'static dyn PatchMeta)

@@ -53,7 +53,15 @@ macro_rules! both_backends {
     };
 }
 
-both_backends!(bootstrap_objects_exist, configmap_crud_and_conflicts, stored_values_are_upstream_protobuf, list_selectors_and_pagination, watch_from_resource_version, bad_requests_get_status);
+both_backends!(
+    bootstrap_objects_exist,
+    configmap_crud_and_conflicts,
+    stored_values_are_upstream_protobuf,
+    list_selectors_and_pagination,
+    watch_from_resource_version,
+    bad_requests_get_status,
+    custom_resources,
+);
 
 async fn bootstrap_objects_exist(backend: Backend) {
     let c = cluster(backend).await;
@@ -207,4 +215,65 @@ async fn bad_requests_get_status(backend: Backend) {
     // Still serving.
     let (code, _) = call(&c, "GET", "/api/v1/namespaces/default", "", vec![]).await;
     assert_eq!(code, 200);
+}
+
+async fn custom_resources(backend: Backend) {
+    let c = cluster(backend).await;
+    let crd = json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wg"]},
+            "versions": [{"name": "v1", "served": true, "storage": true, "subresources": {"status": {}},
+                "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                    "spec": {"type": "object", "properties": {"size": {"type": "integer", "minimum": 1}, "color": {"type": "string", "default": "blue"}}},
+                    "status": {"type": "object", "properties": {"ready": {"type": "boolean"}}}}}}}]}
+    });
+    let (code, v) = post(&c, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).await;
+    assert_eq!(code, 201, "{v}");
+    // The CRD becomes Established and its resource appears in discovery.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, crd) = call(&c, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com", "", vec![]).await;
+        let established = crd["status"]["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == "Established" && c["status"] == "True"));
+        let (code, _) = call(&c, "GET", "/apis/example.com/v1", "", vec![]).await;
+        if established && code == 200 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "CRD not established: {crd}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let path = "/apis/example.com/v1/namespaces/default/widgets";
+    let (code, w) = post(&c, path, json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 2, "bogus": 1}, "status": {"ready": true}})).await;
+    assert_eq!(code, 201, "{w}");
+    assert_eq!(w["spec"], json!({"size": 2, "color": "blue"}), "unknown fields are pruned, defaults applied");
+    assert!(w.get("status").is_none(), "status is set through the status subresource only");
+    let (code, v) = post(&c, &format!("{path}?fieldValidation=Strict"), json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w2"}, "spec": {"bogus": 1}})).await;
+    assert_eq!(code, 400, "{v}");
+    assert_eq!(v["message"], "strict decoding error: unknown field \"spec.bogus\"");
+    let (code, v) = post(&c, path, json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w3"}, "spec": {"size": 0}})).await;
+    assert_eq!(code, 422, "{v}");
+    let (code, v) = call(&c, "PATCH", &format!("{path}/w1"), "application/strategic-merge-patch+json", b"{}".to_vec()).await;
+    assert_eq!(code, 415, "{v}");
+    let (code, v) = call(&c, "PATCH", &format!("{path}/w1/status"), "application/merge-patch+json", br#"{"status":{"ready":true},"spec":{"size":9}}"#.to_vec()).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!((v["status"]["ready"].as_bool(), v["spec"]["size"].as_i64()), (Some(true), Some(2)));
+    // Stored as JSON under the group-prefixed key, as upstream stores custom resources.
+    let mut etcd = c.etcd.client().await.unwrap();
+    let resp = etcd.get("/registry/example.com/widgets/default/w1", None).await.unwrap();
+    let stored: Value = serde_json::from_slice(resp.kvs()[0].value()).expect("custom resources are stored as JSON");
+    assert_eq!(stored["kind"], "Widget");
+    // Deleting the CRD deletes its objects, then the CRD.
+    let (code, _) = call(&c, "DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com", "application/json", vec![]).await;
+    assert_eq!(code, 200);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let resp = etcd.get("/registry/example.com/widgets/", Some(etcd_client::GetOptions::new().with_prefix())).await.unwrap();
+        let (code, _) = call(&c, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com", "", vec![]).await;
+        if resp.kvs().is_empty() && code == 404 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "CRD deletion did not finish");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -124,10 +124,10 @@ impl ApiserverProcess {
                 bail!("kube-apiserver exited during start-up ({status}); last log lines:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
             }
             let req = http::Request::get("/readyz").body(Vec::new())?;
-            if let Ok(text) = client.request_text(req).await {
-                if text == "ok" {
-                    return Ok(());
-                }
+            if let Ok(text) = client.request_text(req).await
+                && text == "ok"
+            {
+                return Ok(());
             }
             if Instant::now() > deadline {
                 bail!("kube-apiserver did not become ready on {} within 60s; log: {}", self.url(), self.log.display());

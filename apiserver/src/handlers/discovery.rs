@@ -31,7 +31,7 @@ pub async fn non_resource(
             refresh_storage_metrics(api);
             return bytes_response(200, "text/plain; version=0.0.4; charset=utf-8", api.metrics.encode());
         }
-        "/api" if aggregated => return aggregated_response(&aggregated_list(true)),
+        "/api" if aggregated => return aggregated_response(&aggregated_list(api, true)),
         "/api" => {
             return json_response(&json!({
                 "kind": "APIVersions",
@@ -42,9 +42,9 @@ pub async fn non_resource(
                 }],
             }));
         }
-        "/apis" if aggregated => return aggregated_response(&aggregated_list(false)),
+        "/apis" if aggregated => return aggregated_response(&aggregated_list(api, false)),
         "/apis" => {
-            let groups: Vec<Value> = resources::api_groups().iter().filter(|g| !g.name.is_empty()).map(api_group).collect();
+            let groups: Vec<Value> = groups_view(api, false).iter().map(api_group).collect();
             return json_response(&json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}));
         }
         _ => {}
@@ -56,16 +56,16 @@ pub async fn non_resource(
         return crate::openapi::serve(path, &accept);
     }
     // /apis/<group> and /apis/<group>/<version>, /api/v1
+    let core = info.api_prefix == "api";
     if info.api_prefix == "apis" && info.api_version.is_empty() && !info.api_group.is_empty()
-        && let Some(g) = resources::group(&info.api_group) {
-            return json_response(&api_group(g));
+        && let Some(g) = groups_view(api, false).into_iter().find(|g| g.name == info.api_group) {
+            return json_response(&api_group(&g));
         }
-    if !info.api_version.is_empty() && info.parts.is_empty() {
-        let served = resources::group_version_resources(&info.api_group, &info.api_version).next().is_some();
-        if served {
-            return json_response(&resource_list(&info.api_group, &info.api_version));
+    if !info.api_version.is_empty() && info.parts.is_empty()
+        && let Some(g) = groups_view(api, core).into_iter().find(|g| g.name == info.api_group)
+        && let Some((_, resources)) = g.versions.iter().find(|(v, _)| *v == info.api_version) {
+            return json_response(&resource_list(&info.api_group, &info.api_version, resources));
         }
-    }
     status_response(
         crate::handlers::rest::not_found_resource(),
         None,
@@ -110,18 +110,83 @@ fn group_version(group: &str, version: &str) -> String {
     if group.is_empty() { version.to_string() } else { format!("{group}/{version}") }
 }
 
-fn api_group(g: &resources::GroupInfo) -> Value {
+/// A served group: its versions in preference order, each with its resources.
+struct GroupView {
+    name: String,
+    versions: Vec<(String, Vec<&'static ResourceInfo>)>,
+}
+
+/// Kubernetes' version priority: GA before beta before alpha, higher numbers first, others last by name.
+fn version_priority(v: &str) -> (u8, i64, i64, String) {
+    let parse = || -> Option<(u8, i64, i64)> {
+        let rest = v.strip_prefix('v')?;
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let major: i64 = rest[..digits].parse().ok()?;
+        let tail = &rest[digits..];
+        if tail.is_empty() {
+            return Some((0, -major, 0));
+        }
+        let (rank, n) = if let Some(n) = tail.strip_prefix("beta") {
+            (1, n)
+        } else if let Some(n) = tail.strip_prefix("alpha") {
+            (2, n)
+        } else {
+            return None;
+        };
+        Some((rank, -major, -n.parse::<i64>().ok()?))
+    };
+    match parse() {
+        Some((rank, major, minor)) => (rank, major, minor, String::new()),
+        None => (3, 0, 0, v.to_string()),
+    }
+}
+
+/// The built-in groups (core alone when `core`), then the groups custom resources add.
+fn groups_view(api: &Apiserver, core: bool) -> Vec<GroupView> {
+    let statics: Vec<&resources::GroupInfo> = if core {
+        vec![resources::core_group()]
+    } else {
+        resources::api_groups().iter().filter(|g| !g.name.is_empty()).collect()
+    };
+    let mut out: Vec<GroupView> = statics
+        .into_iter()
+        .map(|g| GroupView {
+            name: g.name.to_string(),
+            versions: g
+                .versions
+                .iter()
+                .map(|v| (v.to_string(), resources::group_version_resources(g.name, v).collect()))
+                .collect(),
+        })
+        .collect();
+    if !core {
+        let mut custom: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<&'static ResourceInfo>>> =
+            Default::default();
+        for spec in api.custom_resources() {
+            custom.entry(spec.info.group.to_string()).or_default().entry(spec.info.version.to_string()).or_default().push(spec.info);
+        }
+        for (name, versions) in custom {
+            let mut versions: Vec<(String, Vec<&'static ResourceInfo>)> = versions.into_iter().collect();
+            versions.sort_by_key(|(v, _)| version_priority(v));
+            out.push(GroupView { name, versions });
+        }
+    }
+    out
+}
+
+fn api_group(g: &GroupView) -> Value {
     let versions: Vec<Value> = g
         .versions
         .iter()
-        .map(|v| json!({"groupVersion": group_version(g.name, v), "version": v}))
+        .map(|(v, _)| json!({"groupVersion": group_version(&g.name, v), "version": v}))
         .collect();
+    let preferred = g.versions.first().map(|(v, _)| v.as_str()).unwrap_or("v1");
     json!({
         "kind": "APIGroup",
         "apiVersion": "v1",
         "name": g.name,
         "versions": versions,
-        "preferredVersion": {"groupVersion": group_version(g.name, g.preferred_version()), "version": g.preferred_version()},
+        "preferredVersion": {"groupVersion": group_version(&g.name, preferred), "version": preferred},
     })
 }
 
@@ -130,9 +195,9 @@ fn verbs(v: &[resources::Verb]) -> Vec<&'static str> {
 }
 
 /// `/api/v1` or `/apis/<group>/<version>`: an APIResourceList.
-fn resource_list(group: &str, version: &str) -> Value {
+fn resource_list(group: &str, version: &str, resources: &[&'static ResourceInfo]) -> Value {
     let mut out = Vec::new();
-    for r in resources::group_version_resources(group, version) {
+    for r in resources.iter().copied() {
         let mut m = serde_json::Map::new();
         m.insert("name".into(), json!(r.plural));
         m.insert("singularName".into(), json!(r.singular));
@@ -169,17 +234,13 @@ fn subresource_entry(r: &ResourceInfo, s: &SubresourceInfo) -> Value {
 }
 
 /// The aggregated discovery document of `/api` (core) or `/apis` (every other group).
-fn aggregated_list(core: bool) -> Value {
+fn aggregated_list(api: &Apiserver, core: bool) -> Value {
     let mut items = Vec::new();
-    let groups: Vec<&resources::GroupInfo> = if core {
-        vec![resources::core_group()]
-    } else {
-        resources::api_groups().iter().filter(|g| !g.name.is_empty()).collect()
-    };
-    for g in groups {
+    for g in groups_view(api, core) {
         let mut versions = Vec::new();
-        for v in g.versions {
-            let resources: Vec<Value> = resources::group_version_resources(g.name, v)
+        for (v, resources) in &g.versions {
+            let resources: Vec<Value> = resources
+                .iter()
                 .map(|r| {
                     let mut m = serde_json::Map::new();
                     m.insert("resource".into(), json!(r.plural));

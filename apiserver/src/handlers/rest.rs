@@ -25,7 +25,7 @@ pub async fn resource(api: &Arc<Apiserver>, req: Request<Incoming>, info: &Reque
         return status_response(not_found_resource(), None);
     };
     let accept = req.headers().get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let target = match codec::negotiate(accept.as_deref(), true, info.subresource.is_empty()) {
+    let target = match codec::negotiate(accept.as_deref(), spec.crd.is_none(), info.subresource.is_empty()) {
         Ok(t) => t,
         Err(_) => return status_response(Status::not_acceptable(&[codec::JSON, codec::YAML, codec::PROTOBUF]), None),
     };
@@ -153,7 +153,8 @@ pub fn decode_body(spec: &ResourceSpec, content_type: &str, body: &[u8], query: 
     let format = match content_type {
         codec::JSON | "" => Format::Json,
         codec::YAML => Format::Yaml,
-        codec::PROTOBUF => Format::Protobuf,
+        codec::PROTOBUF if spec.crd.is_none() => Format::Protobuf,
+        _ if spec.crd.is_some() => return Err(Status::unsupported_media_type(&[codec::JSON, codec::YAML])),
         _ => return Err(unsupported_media_type()),
     };
     let obj = match format {
@@ -281,7 +282,10 @@ pub async fn patch(
     let patch_type = match content_type {
         codec::JSON_PATCH => PatchType::Json,
         codec::MERGE_PATCH => PatchType::Merge,
-        codec::STRATEGIC_PATCH => PatchType::Strategic,
+        codec::STRATEGIC_PATCH if spec.crd.is_none() => PatchType::Strategic,
+        _ if spec.crd.is_some() => {
+            return Err(Status::unsupported_media_type(&[codec::JSON_PATCH, codec::MERGE_PATCH, codec::APPLY_PATCH]));
+        }
         _ => {
             return Err(Status::unsupported_media_type(&[codec::JSON_PATCH, codec::MERGE_PATCH, codec::STRATEGIC_PATCH]));
         }

@@ -90,11 +90,13 @@ pub async fn handle(
                         ));
                     }
                     let mut new = current.clone();
-                    if let Some(s) = new.get_mut("spec").and_then(Value::as_object_mut) {
-                        s.insert("replicas".into(), json!(replicas));
-                    } else if let Some(m) = new.as_object_mut() {
-                        m.insert("spec".into(), json!({"replicas": replicas}));
-                    }
+                    let path = spec2
+                        .crd
+                        .as_ref()
+                        .and_then(|c| c.scale.as_ref())
+                        .map(|s| s.spec_replicas.clone())
+                        .unwrap_or_else(|| ".spec.replicas".into());
+                    set_path(&mut new, &path, json!(replicas));
                     Ok(new)
                 })
                 .await?;
@@ -226,8 +228,39 @@ fn decode_any(content_type: &str, body: &[u8]) -> ApiResult<Value> {
     crate::codec::decode_text(format, body).map_err(|e| Status::bad_request(e.to_string()))
 }
 
+/// Sets a `.a.b.c` path, creating objects on the way.
+fn set_path(obj: &mut Value, path: &str, value: Value) {
+    let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+    let mut cur = obj;
+    for (i, part) in parts.iter().enumerate() {
+        let map = crate::object::ensure_object(cur);
+        if i + 1 == parts.len() {
+            map.insert(part.to_string(), value);
+            return;
+        }
+        cur = map.entry(part.to_string()).or_insert_with(|| json!({}));
+    }
+}
+
 /// An autoscaling/v1 Scale for a workload.
 fn scale_of(spec: &ResourceSpec, obj: &Value) -> Value {
+    if let Some(paths) = spec.crd.as_ref().and_then(|c| c.scale.as_ref()) {
+        let meta = object::meta(obj);
+        let mut m = serde_json::Map::new();
+        for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+            if let Some(v) = meta.and_then(|m| m.get(k)) {
+                m.insert(k.into(), v.clone());
+            }
+        }
+        let replicas = crate::crd::json_path(obj, &paths.spec_replicas).cloned().unwrap_or(json!(0));
+        let current = crate::crd::json_path(obj, &paths.status_replicas).cloned().unwrap_or(json!(0));
+        let mut status = serde_json::Map::new();
+        status.insert("replicas".into(), current);
+        if let Some(sel) = paths.label_selector.as_deref().and_then(|p| crate::crd::json_path(obj, p)).and_then(Value::as_str) {
+            status.insert("selector".into(), json!(sel));
+        }
+        return json!({"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": m, "spec": {"replicas": replicas}, "status": status});
+    }
     let meta = object::meta(obj);
     let pick = |k: &str| meta.and_then(|m| m.get(k)).cloned();
     let mut m = serde_json::Map::new();

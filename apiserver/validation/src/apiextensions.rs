@@ -8,7 +8,7 @@ use ferrokube_apimachinery::validation::{is_dns1123_label, is_dns1123_subdomain}
 use serde_json::{Value, json};
 
 use crate::formats::{NameRule, is_dns1035_label};
-use crate::meta::{self, validate_object_meta};
+use crate::meta;
 use crate::value::{arr_at, at, child, default, default_str, existing, str_at};
 
 const CRD: &str = "CustomResourceDefinition";
@@ -43,7 +43,7 @@ pub fn validate_create(kind: &str, obj: &Value) -> Option<Vec<Error>> {
     if kind != CRD {
         return None;
     }
-    let mut errs = validate_object_meta(obj, false, NameRule::Subdomain);
+    let mut errs = crate::meta::validate_generic_object_meta(obj, false, NameRule::Subdomain);
     let name = str_at(obj, &["metadata", "name"]);
     let expected = format!(
         "{}.{}",
@@ -172,7 +172,7 @@ pub fn validate_update(kind: &str, new: &Value, old: &Value) -> Option<Vec<Error
     if kind != CRD {
         return None;
     }
-    let mut errs = meta::validate_object_meta_update(new, old);
+    let mut errs = meta::validate_generic_object_meta_update(new, old);
     errs.extend(validate_spec(new));
     let sp = Path::new("spec");
     errs.extend(meta::immutable(

@@ -95,6 +95,7 @@ pub fn validate_status_update(group: &str, kind: &str, new: &Value, old: &Value)
         "" => core::validate_status_update(kind, new, old),
         "apps" => apps::validate_status_update(kind, new, old),
         "batch" => batch::validate_status_update(kind, new, old),
+        "apiextensions.k8s.io" => Some(meta::validate_generic_object_meta_update(new, old)),
         _ => None,
     };
     specific.unwrap_or_else(|| meta::validate_object_meta_update(new, old))

@@ -156,6 +156,21 @@ fn validate_managed_fields(meta: &Value, path: &Path) -> Vec<Error> {
 /// `ValidateObjectMeta` for built-in kinds: name (or generateName), namespace by scope,
 /// generation, labels, annotations, owner references and finalizers.
 pub fn validate_object_meta(obj: &Value, namespaced: bool, rule: NameRule) -> Vec<Error> {
+    let mut errs = validate_generic_object_meta(obj, namespaced, rule);
+    let path = meta_path();
+    let empty = Value::Null;
+    let meta = at(obj, &["metadata"]).unwrap_or(&empty);
+    for (i, f) in arr_at(meta, &["finalizers"]).iter().enumerate() {
+        let p = path.child("finalizers").index(i);
+        errs.extend(validate_kube_finalizer_name(f.as_str().unwrap_or(""), &p));
+    }
+    errs
+}
+
+/// apimachinery's generic `ValidateObjectMeta`, without the finalizer-name rule built-in kinds add; the
+/// apiextensions group validates CRDs with it (their `customresourcecleanup.apiextensions.k8s.io`
+/// finalizer is not a "standard" name).
+pub fn validate_generic_object_meta(obj: &Value, namespaced: bool, rule: NameRule) -> Vec<Error> {
     let path = meta_path();
     let empty = Value::Null;
     let meta = at(obj, &["metadata"]).unwrap_or(&empty);
@@ -208,16 +223,24 @@ fn validate_common_meta(meta: &Value, path: &Path) -> Vec<Error> {
     errs.extend(validate_owner_references(meta, &path.child("ownerReferences")));
     errs.extend(validate_finalizers(meta, &path.child("finalizers")));
     errs.extend(validate_managed_fields(meta, &path.child("managedFields")));
-    for (i, f) in arr_at(meta, &["finalizers"]).iter().enumerate() {
-        let p = path.child("finalizers").index(i);
-        errs.extend(validate_kube_finalizer_name(f.as_str().unwrap_or(""), &p));
-    }
     errs
 }
 
 /// `ValidateObjectMetaUpdate`: identity fields immutable, no new finalizers while deleting,
 /// a resourceVersion present, generation not decremented, and the create-time field rules.
 pub fn validate_object_meta_update(new: &Value, old: &Value) -> Vec<Error> {
+    let mut errs = validate_generic_object_meta_update(new, old);
+    let empty = Value::Null;
+    let nm = at(new, &["metadata"]).unwrap_or(&empty);
+    for (i, f) in arr_at(nm, &["finalizers"]).iter().enumerate() {
+        let p = meta_path().child("finalizers").index(i);
+        errs.extend(validate_kube_finalizer_name(f.as_str().unwrap_or(""), &p));
+    }
+    errs
+}
+
+/// [`validate_object_meta_update`] without the built-in kinds' finalizer-name rule (for CRDs).
+pub fn validate_generic_object_meta_update(new: &Value, old: &Value) -> Vec<Error> {
     let path = meta_path();
     let empty = Value::Null;
     let nm = at(new, &["metadata"]).unwrap_or(&empty);
@@ -275,10 +298,6 @@ pub fn validate_object_meta_update(new: &Value, old: &Value) -> Vec<Error> {
     ));
     errs.extend(validate_owner_references(nm, &path.child("ownerReferences")));
     errs.extend(validate_managed_fields(nm, &path.child("managedFields")));
-    for (i, f) in arr_at(nm, &["finalizers"]).iter().enumerate() {
-        let p = path.child("finalizers").index(i);
-        errs.extend(validate_kube_finalizer_name(f.as_str().unwrap_or(""), &p));
-    }
     errs
 }
 
