@@ -183,6 +183,15 @@ impl Cache {
         cache
     }
 
+    /// A cache not connected to etcd, for tests of its bookkeeping.
+    #[cfg(test)]
+    fn detached(spec: Arc<ResourceSpec>) -> Arc<Cache> {
+        let (rev_tx, _) = watch::channel(0);
+        let (progress_tx, _) = mpsc::channel(8);
+        let prefix = spec.key_prefix("/registry");
+        Arc::new(Cache { spec, prefix, state: Mutex::new(State::default()), rev_tx, progress_tx })
+    }
+
     pub fn spec(&self) -> &ResourceSpec {
         &self.spec
     }
@@ -511,6 +520,84 @@ mod tests {
             fields: vec![],
             proto: std::sync::OnceLock::new(),
         })
+    }
+
+    fn configmaps() -> Arc<ResourceSpec> {
+        Arc::new(crate::resource::all().into_iter().find(|r| r.info.plural == "configmaps").unwrap())
+    }
+
+    fn put(cache: &Cache, name: &str, rv: i64, kind: WatchEventType) {
+        let obj = Arc::new(Entry { rv, ..(*entry(name, &[])).clone_shallow() });
+        let prev = cache.get(&obj.key);
+        cache.apply(Event { kind, rv, obj, prev });
+    }
+
+    impl Entry {
+        fn clone_shallow(&self) -> Entry {
+            Entry {
+                key: self.key.clone(),
+                namespace: self.namespace.clone(),
+                name: self.name.clone(),
+                rv: self.rv,
+                json: self.json.clone(),
+                labels: self.labels.clone(),
+                fields: vec![String::new(); 2],
+                proto: std::sync::OnceLock::new(),
+            }
+        }
+    }
+
+    #[test]
+    fn watch_from_a_resource_version_replays_only_later_events() {
+        let cache = Cache::detached(configmaps());
+        cache.reset(BTreeMap::new(), 10);
+        put(&cache, "a", 11, WatchEventType::Added);
+        put(&cache, "b", 12, WatchEventType::Added);
+        put(&cache, "a", 13, WatchEventType::Modified);
+        let (mut rx, _, _g) = cache.watch(11, false, Filter::default()).unwrap();
+        let got: Vec<(WatchEventType, i64)> = std::iter::from_fn(|| rx.try_recv().ok()).map(|i| (i.kind, i.obj.rv)).collect();
+        assert_eq!(got, [(WatchEventType::Added, 12), (WatchEventType::Modified, 13)]);
+        // Events after registration arrive live.
+        put(&cache, "b", 14, WatchEventType::Deleted);
+        assert_eq!(rx.try_recv().unwrap().kind, WatchEventType::Deleted);
+    }
+
+    #[test]
+    fn watch_from_zero_sends_current_state_as_added() {
+        let cache = Cache::detached(configmaps());
+        cache.reset(BTreeMap::new(), 1);
+        put(&cache, "a", 2, WatchEventType::Added);
+        put(&cache, "a", 3, WatchEventType::Modified);
+        let (mut rx, rev, _g) = cache.watch(0, true, Filter::default()).unwrap();
+        assert_eq!(rev, 3);
+        let first = rx.try_recv().unwrap();
+        assert_eq!((first.kind, first.obj.rv), (WatchEventType::Added, 3));
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn too_old_and_too_large_versions_are_refused() {
+        let cache = Cache::detached(configmaps());
+        cache.reset(BTreeMap::new(), 100);
+        assert_eq!(cache.watch(99, false, Filter::default()).err(), Some(CacheError::TooOld { requested: 99, oldest: 100 }));
+        assert_eq!(cache.watch(101, false, Filter::default()).err(), Some(CacheError::TooLarge { requested: 101, current: 100 }));
+        assert!(cache.watch(100, false, Filter::default()).is_ok());
+    }
+
+    #[test]
+    fn a_watcher_that_falls_behind_is_disconnected() {
+        let cache = Cache::detached(configmaps());
+        cache.reset(BTreeMap::new(), 1);
+        let (mut rx, _, _g) = cache.watch(0, false, Filter::default()).unwrap();
+        for i in 0..(WATCHER_BUFFER as i64 + 10) {
+            put(&cache, &format!("o{i}"), 2 + i, WatchEventType::Added);
+        }
+        assert_eq!(cache.watcher_count(), 0, "the slow watcher was dropped");
+        let mut n = 0;
+        while rx.try_recv().is_ok() {
+            n += 1;
+        }
+        assert_eq!(n, WATCHER_BUFFER, "it got what fit, then its stream ended");
     }
 
     #[test]
