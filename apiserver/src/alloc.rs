@@ -17,14 +17,21 @@ pub struct Cidr {
 impl FromStr for Cidr {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (ip, prefix) = s.split_once('/').ok_or_else(|| format!("{s:?} is not a CIDR (want e.g. 10.96.0.0/12)"))?;
-        let ip: Ipv4Addr = ip.parse().map_err(|_| format!("{s:?}: only IPv4 service ranges are supported"))?;
+        let (ip, prefix) = s
+            .split_once('/')
+            .ok_or_else(|| format!("{s:?} is not a CIDR (want e.g. 10.96.0.0/12)"))?;
+        let ip: Ipv4Addr = ip
+            .parse()
+            .map_err(|_| format!("{s:?}: only IPv4 service ranges are supported"))?;
         let prefix: u8 = prefix.parse().map_err(|_| format!("{s:?}: bad prefix length"))?;
         if !(8..=30).contains(&prefix) {
             return Err(format!("{s:?}: the prefix length must be between 8 and 30"));
         }
         let mask = u32::MAX << (32 - prefix);
-        Ok(Cidr { base: Ipv4Addr::from(u32::from(ip) & mask), prefix })
+        Ok(Cidr {
+            base: Ipv4Addr::from(u32::from(ip) & mask),
+            prefix,
+        })
     }
 }
 
@@ -68,7 +75,10 @@ impl FromStr for PortRange {
         if hi < lo || lo == 0 {
             return Err(bad());
         }
-        Ok(PortRange { base: lo, size: u32::from(hi - lo) + 1 })
+        Ok(PortRange {
+            base: lo,
+            size: u32::from(hi - lo) + 1,
+        })
     }
 }
 
@@ -115,7 +125,11 @@ struct State {
 
 impl Allocator {
     pub fn new(cidr: Cidr, ports: PortRange) -> Self {
-        Allocator { cidr, ports, state: Mutex::new(State::default()) }
+        Allocator {
+            cidr,
+            ports,
+            state: Mutex::new(State::default()),
+        }
     }
 
     pub fn cidr(&self) -> Cidr {
@@ -126,12 +140,20 @@ impl Allocator {
     pub fn allocate_ip(&self, ip: &str) -> Result<(), AllocError> {
         let parsed = match IpAddr::from_str(ip) {
             Ok(IpAddr::V4(v4)) if self.cidr.contains(v4) => v4,
-            _ => return Err(AllocError::IpNotInRange { ip: ip.to_string(), range: self.cidr.to_string() }),
+            _ => {
+                return Err(AllocError::IpNotInRange {
+                    ip: ip.to_string(),
+                    range: self.cidr.to_string(),
+                });
+            }
         };
         let n = u32::from(parsed);
         let base = u32::from(self.cidr.base);
         if n == base || n == base + self.cidr.size() - 1 {
-            return Err(AllocError::IpNotInRange { ip: ip.to_string(), range: self.cidr.to_string() });
+            return Err(AllocError::IpNotInRange {
+                ip: ip.to_string(),
+                range: self.cidr.to_string(),
+            });
         }
         if !self.state.lock().ips.insert(n) {
             return Err(AllocError::IpAllocated);
@@ -166,7 +188,9 @@ impl Allocator {
 
     pub fn allocate_port(&self, port: u16) -> Result<(), AllocError> {
         if !self.ports.contains(port) {
-            return Err(AllocError::PortNotInRange { range: self.ports.to_string() });
+            return Err(AllocError::PortNotInRange {
+                range: self.ports.to_string(),
+            });
         }
         if !self.state.lock().ports.insert(port) {
             return Err(AllocError::PortAllocated);
@@ -196,9 +220,10 @@ impl Allocator {
         let mut state = self.state.lock();
         for ip in ips {
             if let Ok(v4) = Ipv4Addr::from_str(&ip)
-                && self.cidr.contains(v4) {
-                    state.ips.insert(u32::from(v4));
-                }
+                && self.cidr.contains(v4)
+            {
+                state.ips.insert(u32::from(v4));
+            }
         }
         for p in ports {
             if self.ports.contains(p) {

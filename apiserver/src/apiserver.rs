@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use ferrokube_apimachinery::status::Status;
-use serde_json::Value;
 use parking_lot::RwLock;
+use serde_json::Value;
 use tokio::sync::{OnceCell, Semaphore};
 
 use crate::alloc::Allocator;
@@ -49,9 +49,15 @@ impl Apiserver {
         let mut caches = HashMap::new();
         for spec in crate::resource::all() {
             let spec = Arc::new(spec);
-            caches.entry(spec.key_prefix(&config.etcd_prefix)).or_insert_with(|| Arc::new(OnceCell::new()));
+            caches
+                .entry(spec.key_prefix(&config.etcd_prefix))
+                .or_insert_with(|| Arc::new(OnceCell::new()));
             resources.insert(
-                (spec.info.group.to_string(), spec.info.version.to_string(), spec.info.plural.to_string()),
+                (
+                    spec.info.group.to_string(),
+                    spec.info.version.to_string(),
+                    spec.info.plural.to_string(),
+                ),
                 spec,
             );
         }
@@ -76,7 +82,10 @@ impl Apiserver {
     }
 
     pub fn resource(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceSpec>> {
-        self.resources.read().get(&(group.to_string(), version.to_string(), plural.to_string())).cloned()
+        self.resources
+            .read()
+            .get(&(group.to_string(), version.to_string(), plural.to_string()))
+            .cloned()
     }
 
     /// The storage-version spec of a resource served at `group`/`plural` (for internal reads).
@@ -91,21 +100,29 @@ impl Apiserver {
     /// The watch cache of a resource, started on first use.
     pub async fn cache(&self, spec: &Arc<ResourceSpec>) -> Arc<Cache> {
         let prefix = spec.key_prefix(self.prefix());
-        let cell = self.caches.write().entry(prefix).or_insert_with(|| Arc::new(OnceCell::new())).clone();
+        let cell = self
+            .caches
+            .write()
+            .entry(prefix)
+            .or_insert_with(|| Arc::new(OnceCell::new()))
+            .clone();
         cell.get_or_init(|| async {
-            let storage_spec = self.storage_resource(spec.info.group, spec.info.plural).unwrap_or_else(|| spec.clone());
-            let decoder: Arc<Decoder> = Arc::new(|key: &str, bytes: &[u8], rev: i64| {
-                match crate::storecodec::decode(key, bytes, rev) {
-                    Ok(obj) => {
-                        let json = Bytes::from(serde_json::to_vec(&obj).ok()?);
-                        Some((obj, json))
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "skipping an undecodable stored object");
-                        None
-                    }
-                }
-            });
+            let storage_spec = self
+                .storage_resource(spec.info.group, spec.info.plural)
+                .unwrap_or_else(|| spec.clone());
+            let decoder: Arc<Decoder> =
+                Arc::new(
+                    |key: &str, bytes: &[u8], rev: i64| match crate::storecodec::decode(key, bytes, rev) {
+                        Ok(obj) => {
+                            let json = Bytes::from(serde_json::to_vec(&obj).ok()?);
+                            Some((obj, json))
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "skipping an undecodable stored object");
+                            None
+                        }
+                    },
+                );
             Cache::start(storage_spec, self.prefix(), self.etcd.clone(), decoder).await
         })
         .await
@@ -115,8 +132,13 @@ impl Apiserver {
     /// Starts every resource's watch cache (upstream starts them all with the server), so a watch from any
     /// resourceVersion written after start-up can be served.
     pub async fn start_caches(&self) {
-        let specs: Vec<Arc<ResourceSpec>> =
-            self.resources.read().values().filter(|s| s.is_storage_version()).cloned().collect();
+        let specs: Vec<Arc<ResourceSpec>> = self
+            .resources
+            .read()
+            .values()
+            .filter(|s| s.is_storage_version())
+            .cloned()
+            .collect();
         futures::future::join_all(specs.iter().map(|s| self.cache(s))).await;
     }
 
@@ -132,9 +154,18 @@ impl Apiserver {
         let Some(first) = specs.first().cloned() else { return };
         {
             let mut resources = self.resources.write();
-            resources.retain(|_, s| !(s.crd.is_some() && s.info.group == first.info.group && s.info.plural == first.info.plural));
+            resources.retain(|_, s| {
+                !(s.crd.is_some() && s.info.group == first.info.group && s.info.plural == first.info.plural)
+            });
             for s in &specs {
-                resources.insert((s.info.group.to_string(), s.info.version.to_string(), s.info.plural.to_string()), s.clone());
+                resources.insert(
+                    (
+                        s.info.group.to_string(),
+                        s.info.version.to_string(),
+                        s.info.plural.to_string(),
+                    ),
+                    s.clone(),
+                );
             }
         }
         let storage = specs.iter().find(|s| s.is_storage_version()).cloned().unwrap_or(first);
@@ -145,13 +176,23 @@ impl Apiserver {
     pub fn unregister_crd(&self, crd: &Value) {
         let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
         let plural = crd.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or("");
-        self.resources.write().retain(|_, s| !(s.crd.is_some() && s.info.group == group && s.info.plural == plural));
+        self.resources
+            .write()
+            .retain(|_, s| !(s.crd.is_some() && s.info.group == group && s.info.plural == plural));
     }
 
     /// Every served custom resource version.
     pub fn custom_resources(&self) -> Vec<Arc<ResourceSpec>> {
-        let mut v: Vec<Arc<ResourceSpec>> = self.resources.read().values().filter(|s| s.crd.is_some()).cloned().collect();
-        v.sort_by(|a, b| (a.info.group, a.info.version, a.info.plural).cmp(&(b.info.group, b.info.version, b.info.plural)));
+        let mut v: Vec<Arc<ResourceSpec>> = self
+            .resources
+            .read()
+            .values()
+            .filter(|s| s.crd.is_some())
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| {
+            (a.info.group, a.info.version, a.info.plural).cmp(&(b.info.group, b.info.version, b.info.plural))
+        });
         v
     }
 }

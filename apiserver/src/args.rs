@@ -80,9 +80,7 @@ impl ApiserverArgs {
     pub fn resolve(&self) -> anyhow::Result<Config> {
         for mode in &self.authorization_mode {
             if mode != "AlwaysAllow" {
-                anyhow::bail!(
-                    "--authorization-mode={mode} is not implemented yet; the only authorizer is AlwaysAllow"
-                );
+                anyhow::bail!("--authorization-mode={mode} is not implemented yet; the only authorizer is AlwaysAllow");
             }
         }
         for url in &self.etcd_servers {
@@ -200,9 +198,15 @@ mod tests {
 
     #[test]
     fn unimplemented_upstream_flag_is_rejected_by_name() {
-        let err = reject_unimplemented(&argv(&["--etcd-servers=http://x", "--enable-admission-plugins=NodeRestriction"]))
-            .unwrap_err();
-        assert!(err.contains("--enable-admission-plugins is an upstream kube-apiserver flag"), "{err}");
+        let err = reject_unimplemented(&argv(&[
+            "--etcd-servers=http://x",
+            "--enable-admission-plugins=NodeRestriction",
+        ]))
+        .unwrap_err();
+        assert!(
+            err.contains("--enable-admission-plugins is an upstream kube-apiserver flag"),
+            "{err}"
+        );
         assert!(reject_unimplemented(&argv(&["--etcd-servers=http://x"])).is_ok());
     }
 
@@ -217,7 +221,13 @@ mod tests {
         let cfg = args.resolve().unwrap();
         assert_eq!(cfg.listen.port(), 6443);
         assert_eq!(cfg.etcd_prefix, "/registry");
-        assert_eq!(cfg.node_ports, PortRange { base: 30000, size: 2768 });
+        assert_eq!(
+            cfg.node_ports,
+            PortRange {
+                base: 30000,
+                size: 2768
+            }
+        );
         assert_eq!(cfg.advertise_address, IpAddr::from([127, 0, 0, 1]));
     }
 
@@ -230,6 +240,11 @@ mod tests {
             "--authorization-mode=Node,RBAC",
         ]))
         .unwrap();
-        assert!(args.resolve().unwrap_err().to_string().contains("--authorization-mode=Node"));
+        assert!(
+            args.resolve()
+                .unwrap_err()
+                .to_string()
+                .contains("--authorization-mode=Node")
+        );
     }
 }

@@ -36,7 +36,9 @@ pub async fn run(api: Arc<Apiserver>) {
 }
 
 async fn ensure(api: &Apiserver, group: &str, version: &str, plural: &str, ns: &str, obj: Value) -> ApiResult<()> {
-    let Some(spec) = api.resource(group, version, plural) else { return Ok(()) };
+    let Some(spec) = api.resource(group, version, plural) else {
+        return Ok(());
+    };
     let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
     if api.get(&spec, ns, name, "").await.is_ok() {
         return Ok(());

@@ -87,18 +87,23 @@ pub struct Filter {
 impl Filter {
     pub fn matches(&self, spec_fields: &[&'static str], e: &Entry) -> bool {
         if let Some(ns) = &self.namespace
-            && &e.namespace != ns {
-                return false;
-            }
+            && &e.namespace != ns
+        {
+            return false;
+        }
         if let Some(l) = &self.labels
-            && !l.matches(&Labels(&e.labels)) {
-                return false;
-            }
+            && !l.matches(&Labels(&e.labels))
+        {
+            return false;
+        }
         if let Some(f) = &self.fields {
             let ok = f.matches(|field: &str| match field {
                 "metadata.name" => Some(e.name.as_str()),
                 "metadata.namespace" => Some(e.namespace.as_str()),
-                _ => spec_fields.iter().position(|s| *s == field).map(|i| e.fields[i].as_str()),
+                _ => spec_fields
+                    .iter()
+                    .position(|s| *s == field)
+                    .map(|i| e.fields[i].as_str()),
             });
             if !ok {
                 return false;
@@ -176,7 +181,13 @@ impl Cache {
         let prefix = spec.key_prefix(key_root);
         let (rev_tx, _) = watch::channel(0);
         let (progress_tx, progress_rx) = mpsc::channel(8);
-        let cache = Arc::new(Cache { spec, prefix, state: Mutex::new(State::default()), rev_tx, progress_tx });
+        let cache = Arc::new(Cache {
+            spec,
+            prefix,
+            state: Mutex::new(State::default()),
+            rev_tx,
+            progress_tx,
+        });
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         tokio::spawn(run(cache.clone(), etcd, decoder, progress_rx, ready_tx));
         let _ = ready_rx.await;
@@ -189,7 +200,13 @@ impl Cache {
         let (rev_tx, _) = watch::channel(0);
         let (progress_tx, _) = mpsc::channel(8);
         let prefix = spec.key_prefix("/registry");
-        Arc::new(Cache { spec, prefix, state: Mutex::new(State::default()), rev_tx, progress_tx })
+        Arc::new(Cache {
+            spec,
+            prefix,
+            state: Mutex::new(State::default()),
+            rev_tx,
+            progress_tx,
+        })
     }
 
     pub fn spec(&self) -> &ResourceSpec {
@@ -222,7 +239,12 @@ impl Cache {
             }
             match tokio::time::timeout_at(deadline, rx.changed()).await {
                 Ok(Ok(())) => continue,
-                _ => return Err(CacheError::TooLarge { requested: rev, current: *rx.borrow() }),
+                _ => {
+                    return Err(CacheError::TooLarge {
+                        requested: rev,
+                        current: *rx.borrow(),
+                    });
+                }
             }
         }
     }
@@ -233,7 +255,11 @@ impl Cache {
         if !state.ready {
             return Err(CacheError::NotReady);
         }
-        let from = if start_key.is_empty() { range_prefix.unwrap_or("") } else { start_key };
+        let from = if start_key.is_empty() {
+            range_prefix.unwrap_or("")
+        } else {
+            start_key
+        };
         let items = state
             .objects
             .range(from.to_string()..)
@@ -268,15 +294,24 @@ impl Cache {
                         .objects
                         .values()
                         .filter(|e| filter.matches(fields, e))
-                        .map(|e| WatchItem { kind: WatchEventType::Added, obj: e.clone() }),
+                        .map(|e| WatchItem {
+                            kind: WatchEventType::Added,
+                            obj: e.clone(),
+                        }),
                 );
             }
         } else {
             if from_rv < state.history_start {
-                return Err(CacheError::TooOld { requested: from_rv, oldest: state.history_start });
+                return Err(CacheError::TooOld {
+                    requested: from_rv,
+                    oldest: state.history_start,
+                });
             }
             if from_rv > state.rev {
-                return Err(CacheError::TooLarge { requested: from_rv, current: state.rev });
+                return Err(CacheError::TooLarge {
+                    requested: from_rv,
+                    current: state.rev,
+                });
             }
             for ev in state.history.iter().filter(|e| e.rv > from_rv) {
                 if let Some(item) = filter_event(&filter, fields, ev) {
@@ -292,7 +327,14 @@ impl Cache {
         state.next_watcher += 1;
         state.watchers.push(Watcher { id, filter, tx });
         let rev = state.rev;
-        Ok((rx, rev, WatcherGuard { cache: self.clone(), id }))
+        Ok((
+            rx,
+            rev,
+            WatcherGuard {
+                cache: self.clone(),
+                id,
+            },
+        ))
     }
 
     pub fn watcher_count(&self) -> usize {
@@ -378,7 +420,10 @@ fn filter_event(filter: &Filter, fields: &[&'static str], ev: &Event) -> Option<
             (false, false) => return None,
         },
     };
-    Some(WatchItem { kind, obj: ev.obj.clone() })
+    Some(WatchItem {
+        kind,
+        obj: ev.obj.clone(),
+    })
 }
 
 fn make_entry(spec: &ResourceSpec, key: &str, obj: &Value, json: Bytes, rv: i64) -> Entry {
@@ -389,7 +434,11 @@ fn make_entry(spec: &ResourceSpec, key: &str, obj: &Value, json: Bytes, rv: i64)
         rv,
         json,
         labels: crate::object::labels(obj),
-        fields: spec.indexed_fields.iter().map(|f| crate::fieldsel::field_value(obj, f)).collect(),
+        fields: spec
+            .indexed_fields
+            .iter()
+            .map(|f| crate::fieldsel::field_value(obj, f))
+            .collect(),
         proto: std::sync::OnceLock::new(),
     }
 }
@@ -444,7 +493,12 @@ async fn run(
             .with_start_revision(rev + 1)
             .with_prev_key()
             .with_progress_notify();
-        let mut stream = match etcd.client().watch_client().watch(cache.prefix.clone(), Some(opts)).await {
+        let mut stream = match etcd
+            .client()
+            .watch_client()
+            .watch(cache.prefix.clone(), Some(opts))
+            .await
+        {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(prefix = %cache.prefix, error = %e, "watch cache: etcd watch failed; relisting");
@@ -479,14 +533,21 @@ async fn run(
                 let prev = cache.get(&key);
                 let event = match ev.event_type() {
                     EventType::Put => {
-                        let Some((obj, json)) = decoder(&key, kv.value(), kv.mod_revision()) else { continue };
+                        let Some((obj, json)) = decoder(&key, kv.value(), kv.mod_revision()) else {
+                            continue;
+                        };
                         let entry = Arc::new(make_entry(&cache.spec, &key, &obj, json, kv.mod_revision()));
                         let kind = if kv.create_revision() == kv.mod_revision() || prev.is_none() {
                             WatchEventType::Added
                         } else {
                             WatchEventType::Modified
                         };
-                        Event { kind, rv: kv.mod_revision(), obj: entry, prev }
+                        Event {
+                            kind,
+                            rv: kv.mod_revision(),
+                            obj: entry,
+                            prev,
+                        }
                     }
                     EventType::Delete => {
                         let rev = kv.mod_revision();
@@ -494,7 +555,12 @@ async fn run(
                         let last = ev.prev_kv().and_then(|p| decoder(&key, p.value(), rev));
                         let Some((obj, json)) = last else { continue };
                         let entry = Arc::new(make_entry(&cache.spec, &key, &obj, json, rev));
-                        Event { kind: WatchEventType::Deleted, rv: rev, obj: entry, prev }
+                        Event {
+                            kind: WatchEventType::Deleted,
+                            rv: rev,
+                            obj: entry,
+                            prev,
+                        }
                     }
                 };
                 cache.apply(event);
@@ -523,11 +589,19 @@ mod tests {
     }
 
     fn configmaps() -> Arc<ResourceSpec> {
-        Arc::new(crate::resource::all().into_iter().find(|r| r.info.plural == "configmaps").unwrap())
+        Arc::new(
+            crate::resource::all()
+                .into_iter()
+                .find(|r| r.info.plural == "configmaps")
+                .unwrap(),
+        )
     }
 
     fn put(cache: &Cache, name: &str, rv: i64, kind: WatchEventType) {
-        let obj = Arc::new(Entry { rv, ..(*entry(name, &[])).clone_shallow() });
+        let obj = Arc::new(Entry {
+            rv,
+            ..(*entry(name, &[])).clone_shallow()
+        });
         let prev = cache.get(&obj.key);
         cache.apply(Event { kind, rv, obj, prev });
     }
@@ -555,7 +629,9 @@ mod tests {
         put(&cache, "b", 12, WatchEventType::Added);
         put(&cache, "a", 13, WatchEventType::Modified);
         let (mut rx, _, _g) = cache.watch(11, false, Filter::default()).unwrap();
-        let got: Vec<(WatchEventType, i64)> = std::iter::from_fn(|| rx.try_recv().ok()).map(|i| (i.kind, i.obj.rv)).collect();
+        let got: Vec<(WatchEventType, i64)> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|i| (i.kind, i.obj.rv))
+            .collect();
         assert_eq!(got, [(WatchEventType::Added, 12), (WatchEventType::Modified, 13)]);
         // Events after registration arrive live.
         put(&cache, "b", 14, WatchEventType::Deleted);
@@ -579,8 +655,20 @@ mod tests {
     fn too_old_and_too_large_versions_are_refused() {
         let cache = Cache::detached(configmaps());
         cache.reset(BTreeMap::new(), 100);
-        assert_eq!(cache.watch(99, false, Filter::default()).err(), Some(CacheError::TooOld { requested: 99, oldest: 100 }));
-        assert_eq!(cache.watch(101, false, Filter::default()).err(), Some(CacheError::TooLarge { requested: 101, current: 100 }));
+        assert_eq!(
+            cache.watch(99, false, Filter::default()).err(),
+            Some(CacheError::TooOld {
+                requested: 99,
+                oldest: 100
+            })
+        );
+        assert_eq!(
+            cache.watch(101, false, Filter::default()).err(),
+            Some(CacheError::TooLarge {
+                requested: 101,
+                current: 100
+            })
+        );
         assert!(cache.watch(100, false, Filter::default()).is_ok());
     }
 
@@ -602,7 +690,10 @@ mod tests {
 
     #[test]
     fn selector_transitions_become_added_and_deleted() {
-        let filter = Filter { labels: Some(LabelSelector::parse("app=web").unwrap()), ..Default::default() };
+        let filter = Filter {
+            labels: Some(LabelSelector::parse("app=web").unwrap()),
+            ..Default::default()
+        };
         let web = entry("a", &[("app", "web")]);
         let db = entry("a", &[("app", "db")]);
         let ev = |kind, obj: &Arc<Entry>, prev: Option<&Arc<Entry>>| Event {
@@ -612,10 +703,19 @@ mod tests {
             prev: prev.cloned(),
         };
         let k = |e: Event| filter_event(&filter, &[], &e).map(|i| i.kind);
-        assert_eq!(k(ev(WatchEventType::Modified, &web, Some(&db))), Some(WatchEventType::Added));
-        assert_eq!(k(ev(WatchEventType::Modified, &db, Some(&web))), Some(WatchEventType::Deleted));
+        assert_eq!(
+            k(ev(WatchEventType::Modified, &web, Some(&db))),
+            Some(WatchEventType::Added)
+        );
+        assert_eq!(
+            k(ev(WatchEventType::Modified, &db, Some(&web))),
+            Some(WatchEventType::Deleted)
+        );
         assert_eq!(k(ev(WatchEventType::Modified, &db, Some(&db))), None);
         assert_eq!(k(ev(WatchEventType::Deleted, &db, Some(&db))), None);
-        assert_eq!(k(ev(WatchEventType::Deleted, &web, Some(&web))), Some(WatchEventType::Deleted));
+        assert_eq!(
+            k(ev(WatchEventType::Deleted, &web, Some(&web))),
+            Some(WatchEventType::Deleted)
+        );
     }
 }

@@ -89,16 +89,34 @@ pub enum NegotiateError {
 /// Picks the response representation for `accept`. `allow_protobuf` is false for custom resources, which
 /// upstream serves as JSON only; `allow_as` is false for responses that have no Table/metadata forms.
 pub fn negotiate(accept: Option<&str>, allow_protobuf: bool, allow_as: bool) -> Result<Target, NegotiateError> {
-    let plain = Target { format: Format::Json, as_: As::Object, meta_version: "v1" };
-    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else { return Ok(plain) };
+    let plain = Target {
+        format: Format::Json,
+        as_: As::Object,
+        meta_version: "v1",
+    };
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Ok(plain);
+    };
     for range in parse_media_ranges(accept) {
         let Some(format) = format_of(range.mime) else { continue };
         if format == Format::Protobuf && !allow_protobuf {
             continue;
         }
-        let param = |k: &str| range.params.iter().find(|(pk, _)| pk.eq_ignore_ascii_case(k)).map(|(_, v)| *v);
+        let param = |k: &str| {
+            range
+                .params
+                .iter()
+                .find(|(pk, _)| pk.eq_ignore_ascii_case(k))
+                .map(|(_, v)| *v)
+        };
         match param("as") {
-            None => return Ok(Target { format, as_: As::Object, meta_version: "v1" }),
+            None => {
+                return Ok(Target {
+                    format,
+                    as_: As::Object,
+                    meta_version: "v1",
+                });
+            }
             Some(kind) if allow_as => {
                 let group_ok = param("g") == Some("meta.k8s.io");
                 let version = match param("v") {
@@ -119,7 +137,11 @@ pub fn negotiate(accept: Option<&str>, allow_protobuf: bool, allow_as: bool) -> 
                 if format == Format::Protobuf && as_ == As::Table {
                     continue;
                 }
-                return Ok(Target { format, as_, meta_version: version });
+                return Ok(Target {
+                    format,
+                    as_,
+                    meta_version: version,
+                });
             }
             Some(_) => continue,
         }
@@ -133,7 +155,13 @@ pub fn negotiate(accept: Option<&str>, allow_protobuf: bool, allow_as: bool) -> 
 
 /// The request body's media type, without parameters, lower-cased.
 pub fn content_type_of(header: Option<&str>) -> String {
-    header.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+    header
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// Why a body could not be decoded.
@@ -186,7 +214,12 @@ mod tests {
     fn kubectl_get_asks_for_tables() {
         let t = negotiate(Some("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"), true, true).unwrap();
         assert_eq!((t.format, t.as_, t.meta_version), (Format::Json, As::Table, "v1"));
-        let t = negotiate(Some("application/json;as=Table;v=v1;g=meta.k8s.io,application/json"), true, false).unwrap();
+        let t = negotiate(
+            Some("application/json;as=Table;v=v1;g=meta.k8s.io,application/json"),
+            true,
+            false,
+        )
+        .unwrap();
         assert_eq!(t.as_, As::Object);
     }
 
@@ -204,6 +237,9 @@ mod tests {
     fn malformed_json_is_an_error_not_a_panic() {
         assert!(decode_text(Format::Json, b"{\"kind\":").is_err());
         assert!(decode_text(Format::Yaml, b"a: [").is_err());
-        assert_eq!(decode_text(Format::Yaml, b"kind: Pod\nspec: {a: 1}\n").unwrap()["spec"]["a"], 1);
+        assert_eq!(
+            decode_text(Format::Yaml, b"kind: Pod\nspec: {a: 1}\n").unwrap()["spec"]["a"],
+            1
+        );
     }
 }

@@ -61,7 +61,11 @@ fn rename_fields(obj: Value, renames: &[(&str, &str)], api_version: &str) -> Val
     let Value::Object(map) = obj else { return obj };
     let mut out = Map::new();
     for (k, v) in map {
-        let key = renames.iter().find(|(from, _)| *from == k).map(|(_, to)| to.to_string()).unwrap_or(k);
+        let key = renames
+            .iter()
+            .find(|(from, _)| *from == k)
+            .map(|(_, to)| to.to_string())
+            .unwrap_or(k);
         out.insert(key, v);
     }
     out.insert("apiVersion".into(), Value::String(api_version.into()));
@@ -69,21 +73,27 @@ fn rename_fields(obj: Value, renames: &[(&str, &str)], api_version: &str) -> Val
 }
 
 fn hpa_v2_to_v1(mut obj: Value) -> Value {
-    let target_cpu = obj.pointer("/spec/metrics").and_then(Value::as_array).and_then(|metrics| {
-        metrics.iter().find_map(|m| {
-            (m.pointer("/resource/name") == Some(&json!("cpu"))
-                && m.pointer("/resource/target/type") == Some(&json!("Utilization")))
-            .then(|| m.pointer("/resource/target/averageUtilization").cloned())
-            .flatten()
-        })
-    });
-    let current_cpu = obj.pointer("/status/currentMetrics").and_then(Value::as_array).and_then(|metrics| {
-        metrics.iter().find_map(|m| {
-            (m.pointer("/resource/name") == Some(&json!("cpu")))
-                .then(|| m.pointer("/resource/current/averageUtilization").cloned())
+    let target_cpu = obj
+        .pointer("/spec/metrics")
+        .and_then(Value::as_array)
+        .and_then(|metrics| {
+            metrics.iter().find_map(|m| {
+                (m.pointer("/resource/name") == Some(&json!("cpu"))
+                    && m.pointer("/resource/target/type") == Some(&json!("Utilization")))
+                .then(|| m.pointer("/resource/target/averageUtilization").cloned())
                 .flatten()
-        })
-    });
+            })
+        });
+    let current_cpu = obj
+        .pointer("/status/currentMetrics")
+        .and_then(Value::as_array)
+        .and_then(|metrics| {
+            metrics.iter().find_map(|m| {
+                (m.pointer("/resource/name") == Some(&json!("cpu")))
+                    .then(|| m.pointer("/resource/current/averageUtilization").cloned())
+                    .flatten()
+            })
+        });
     if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
         spec.shift_remove("metrics");
         spec.shift_remove("behavior");
@@ -106,19 +116,21 @@ fn hpa_v2_to_v1(mut obj: Value) -> Value {
 
 fn hpa_v1_to_v2(mut obj: Value) -> Value {
     if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut)
-        && let Some(t) = spec.shift_remove("targetCPUUtilizationPercentage") {
-            spec.insert(
+        && let Some(t) = spec.shift_remove("targetCPUUtilizationPercentage")
+    {
+        spec.insert(
                 "metrics".into(),
                 json!([{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": t}}}]),
             );
-        }
+    }
     if let Some(status) = obj.get_mut("status").and_then(Value::as_object_mut)
-        && let Some(c) = status.shift_remove("currentCPUUtilizationPercentage") {
-            status.insert(
-                "currentMetrics".into(),
-                json!([{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": c}}}]),
-            );
-        }
+        && let Some(c) = status.shift_remove("currentCPUUtilizationPercentage")
+    {
+        status.insert(
+            "currentMetrics".into(),
+            json!([{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": c}}}]),
+        );
+    }
     if let Some(m) = obj.as_object_mut() {
         m.insert("apiVersion".into(), json!("autoscaling/v2"));
     }
@@ -141,7 +153,8 @@ mod tests {
 
     #[test]
     fn events_rename_both_ways() {
-        let core = json!({"kind": "Event", "apiVersion": "v1", "involvedObject": {"name": "p"}, "message": "hi", "count": 2});
+        let core =
+            json!({"kind": "Event", "apiVersion": "v1", "involvedObject": {"name": "p"}, "message": "hi", "count": 2});
         let ev = rename_fields(core.clone(), CORE_TO_EVENTS, "events.k8s.io/v1");
         assert_eq!(ev["regarding"]["name"], "p");
         assert_eq!(ev["note"], "hi");

@@ -38,8 +38,16 @@ pub struct ScalePaths {
     pub label_selector: Option<String>,
 }
 
-const STANDARD: &[Verb] =
-    &[Verb::Create, Verb::Delete, Verb::DeleteCollection, Verb::Get, Verb::List, Verb::Patch, Verb::Update, Verb::Watch];
+const STANDARD: &[Verb] = &[
+    Verb::Create,
+    Verb::Delete,
+    Verb::DeleteCollection,
+    Verb::Get,
+    Verb::List,
+    Verb::Patch,
+    Verb::Update,
+    Verb::Watch,
+];
 const SUB_VERBS: &[Verb] = &[Verb::Get, Verb::Patch, Verb::Update];
 
 fn leak(s: &str) -> &'static str {
@@ -67,8 +75,10 @@ fn intern(info: ResourceInfo) -> &'static ResourceInfo {
 }
 
 fn strs(v: Option<&Value>) -> &'static [&'static str] {
-    let items: Vec<&'static str> =
-        v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(leak).collect()).unwrap_or_default();
+    let items: Vec<&'static str> = v
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(leak).collect())
+        .unwrap_or_default();
     Box::leak(items.into_boxed_slice())
 }
 
@@ -77,12 +87,21 @@ pub fn specs_of(crd: &Value) -> Vec<ResourceSpec> {
     let spec = &crd["spec"];
     let group = spec["group"].as_str().unwrap_or("");
     let names = &spec["names"];
-    let (Some(plural), Some(kind)) = (names["plural"].as_str(), names["kind"].as_str()) else { return Vec::new() };
+    let (Some(plural), Some(kind)) = (names["plural"].as_str(), names["kind"].as_str()) else {
+        return Vec::new();
+    };
     if group.is_empty() {
         return Vec::new();
     }
-    let singular = names["singular"].as_str().map(str::to_string).unwrap_or_else(|| kind.to_lowercase());
-    let scope = if spec["scope"] == "Cluster" { Scope::Cluster } else { Scope::Namespaced };
+    let singular = names["singular"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| kind.to_lowercase());
+    let scope = if spec["scope"] == "Cluster" {
+        Scope::Cluster
+    } else {
+        Scope::Namespaced
+    };
     let versions = spec["versions"].as_array().cloned().unwrap_or_default();
     let storage_version = versions
         .iter()
@@ -98,19 +117,30 @@ pub fn specs_of(crd: &Value) -> Vec<ResourceSpec> {
             let status = v.pointer("/subresources/status").is_some();
             let scale = v.pointer("/subresources/scale").map(|s| ScalePaths {
                 spec_replicas: s["specReplicasPath"].as_str().unwrap_or(".spec.replicas").to_string(),
-                status_replicas: s["statusReplicasPath"].as_str().unwrap_or(".status.replicas").to_string(),
+                status_replicas: s["statusReplicasPath"]
+                    .as_str()
+                    .unwrap_or(".status.replicas")
+                    .to_string(),
                 label_selector: s["labelSelectorPath"].as_str().map(str::to_string),
             });
             let mut subs = Vec::new();
             if scale.is_some() {
                 subs.push(SubresourceInfo {
                     name: "scale",
-                    kind: SubresourceKind::Foreign { group: "autoscaling", version: "v1", kind: "Scale" },
+                    kind: SubresourceKind::Foreign {
+                        group: "autoscaling",
+                        version: "v1",
+                        kind: "Scale",
+                    },
                     verbs: SUB_VERBS,
                 });
             }
             if status {
-                subs.push(SubresourceInfo { name: "status", kind: SubresourceKind::Parent, verbs: SUB_VERBS });
+                subs.push(SubresourceInfo {
+                    name: "status",
+                    kind: SubresourceKind::Parent,
+                    verbs: SUB_VERBS,
+                });
             }
             let info = intern(ResourceInfo {
                 group: leak(group),
@@ -148,7 +178,9 @@ pub fn specs_of(crd: &Value) -> Vec<ResourceSpec> {
 
 /// Keeps the served custom resources in step with the stored CRDs, and their status conditions current.
 pub async fn run(api: Arc<Apiserver>) {
-    let Some(crd_spec) = api.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions") else { return };
+    let Some(crd_spec) = api.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions") else {
+        return;
+    };
     loop {
         let cache = api.cache(&crd_spec).await;
         let Ok((mut rx, _, _guard)) = cache.watch(0, true, Filter::default()) else {
@@ -156,7 +188,9 @@ pub async fn run(api: Arc<Apiserver>) {
             continue;
         };
         while let Some(item) = rx.recv().await {
-            let Ok(crd) = serde_json::from_slice::<Value>(&item.obj.json) else { continue };
+            let Ok(crd) = serde_json::from_slice::<Value>(&item.obj.json) else {
+                continue;
+            };
             match item.kind {
                 WatchEventType::Deleted => api.unregister_crd(&crd),
                 _ => {
@@ -186,14 +220,27 @@ async fn cleanup(api: &Arc<Apiserver>, crd: &Value) {
         }
     }
     api.unregister_crd(crd);
-    let Some(crd_spec) = api.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions") else { return };
+    let Some(crd_spec) = api.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions") else {
+        return;
+    };
     let _ = api
-        .guaranteed_update(&crd_spec, "", object::name(crd), "", false, &Default::default(), |current| {
-            let mut new = current.clone();
-            let rest: Vec<String> = object::finalizers(current).into_iter().filter(|f| f != FINALIZER).collect();
-            object::set_meta(&mut new, "finalizers", json!(rest));
-            Ok(new)
-        })
+        .guaranteed_update(
+            &crd_spec,
+            "",
+            object::name(crd),
+            "",
+            false,
+            &Default::default(),
+            |current| {
+                let mut new = current.clone();
+                let rest: Vec<String> = object::finalizers(current)
+                    .into_iter()
+                    .filter(|f| f != FINALIZER)
+                    .collect();
+                object::set_meta(&mut new, "finalizers", json!(rest));
+                Ok(new)
+            },
+        )
         .await;
 }
 
@@ -208,23 +255,35 @@ async fn establish(api: &Arc<Apiserver>, crd_spec: &Arc<ResourceSpec>, crd: &Val
             a.insert("singular".into(), json!(kind));
         }
         if !a.contains_key("listKind") {
-            a.insert("listKind".into(), json!(format!("{}List", names["kind"].as_str().unwrap_or(""))));
+            a.insert(
+                "listKind".into(),
+                json!(format!("{}List", names["kind"].as_str().unwrap_or(""))),
+            );
         }
     }
     let established = crd.pointer("/status/acceptedNames") == Some(&accepted)
-        && crd.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| {
-            c.iter().any(|c| c["type"] == "Established" && c["status"] == "True")
-        });
+        && crd
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .is_some_and(|c| c.iter().any(|c| c["type"] == "Established" && c["status"] == "True"));
     if !object::finalizers(crd).iter().any(|f| f == FINALIZER) {
-        api.guaranteed_update(crd_spec, "", object::name(crd), "", false, &Default::default(), |current| {
-            let mut new = current.clone();
-            let mut f = object::finalizers(current);
-            if !f.iter().any(|x| x == FINALIZER) {
-                f.push(FINALIZER.into());
-            }
-            object::set_meta(&mut new, "finalizers", json!(f));
-            Ok(new)
-        })
+        api.guaranteed_update(
+            crd_spec,
+            "",
+            object::name(crd),
+            "",
+            false,
+            &Default::default(),
+            |current| {
+                let mut new = current.clone();
+                let mut f = object::finalizers(current);
+                if !f.iter().any(|x| x == FINALIZER) {
+                    f.push(FINALIZER.into());
+                }
+                object::set_meta(&mut new, "finalizers", json!(f));
+                Ok(new)
+            },
+        )
         .await?;
     }
     if established {
@@ -234,7 +293,12 @@ async fn establish(api: &Arc<Apiserver>, crd_spec: &Arc<ResourceSpec>, crd: &Val
     let storage: Vec<Value> = crd
         .pointer("/spec/versions")
         .and_then(Value::as_array)
-        .map(|vs| vs.iter().filter(|v| v["storage"] == true).map(|v| v["name"].clone()).collect())
+        .map(|vs| {
+            vs.iter()
+                .filter(|v| v["storage"] == true)
+                .map(|v| v["name"].clone())
+                .collect()
+        })
         .unwrap_or_default();
     api.guaranteed_update(crd_spec, "", object::name(crd), "", true, &Default::default(), move |current| {
         let mut new = current.clone();
@@ -256,7 +320,11 @@ async fn establish(api: &Arc<Apiserver>, crd_spec: &Arc<ResourceSpec>, crd: &Val
 }
 
 fn invalid(spec: &ResourceSpec, obj: &Value, errs: &[field::Error]) -> Status {
-    Status::invalid(&GroupKind::new(spec.storage_group, spec.storage_kind), object::name(obj), errs)
+    Status::invalid(
+        &GroupKind::new(spec.storage_group, spec.storage_kind),
+        object::name(obj),
+        errs,
+    )
 }
 
 fn meta_errors(spec: &ResourceSpec, obj: &Value) -> Vec<field::Error> {
@@ -290,7 +358,11 @@ pub fn prepare_and_validate_create(spec: &ResourceSpec, crd: &CrdVersion, obj: &
         structural::apply_defaults(obj, schema);
         errs.extend(structural::validate(obj, schema));
     }
-    if errs.is_empty() { Ok(()) } else { Err(invalid(spec, obj, &errs)) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(spec, obj, &errs))
+    }
 }
 
 /// Update preparation (status/spec split, generation) and validation of a custom resource.
@@ -340,10 +412,22 @@ pub fn prepare_and_validate_update(
             })
             .unwrap_or_default()
     };
-    let generation = object::meta(old).and_then(|m| m.get("generation")).and_then(Value::as_i64).unwrap_or(1);
-    let bumped = if body(new) != body(old) { generation + 1 } else { generation };
+    let generation = object::meta(old)
+        .and_then(|m| m.get("generation"))
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let bumped = if body(new) != body(old) {
+        generation + 1
+    } else {
+        generation
+    };
     object::set_meta(new, "generation", json!(bumped));
-    for f in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+    for f in [
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    ] {
         match object::meta(old).and_then(|m| m.get(f)).cloned() {
             Some(v) => object::set_meta(new, f, v),
             None => {
@@ -357,20 +441,31 @@ pub fn prepare_and_validate_update(
         structural::apply_defaults(new, schema);
         errs.extend(structural::validate(new, schema));
     }
-    if errs.is_empty() { Ok(()) } else { Err(invalid(spec, new, &errs)) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(spec, new, &errs))
+    }
 }
 
 /// Unknown fields of a custom resource body, for `fieldValidation`.
 pub fn unknown_fields(crd: &CrdVersion, obj: &Value) -> Vec<String> {
     let Some(schema) = &crd.schema else { return Vec::new() };
     let mut copy = obj.clone();
-    structural::prune(&mut copy, schema).into_iter().map(|p| format!("unknown field \"{p}\"")).collect()
+    structural::prune(&mut copy, schema)
+        .into_iter()
+        .map(|p| format!("unknown field \"{p}\""))
+        .collect()
 }
 
 /// Evaluates the simple JSONPath subset printer columns use (`.spec.replicas`, `.status.conditions[0].type`).
 pub fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = obj;
-    let path = path.trim().trim_start_matches('{').trim_end_matches('}').trim_start_matches('$');
+    let path = path
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim_start_matches('$');
     for part in path.split('.').filter(|p| !p.is_empty()) {
         let (name, index) = match part.split_once('[') {
             Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),

@@ -58,8 +58,8 @@ pub fn indexed_fields(group: &str, kind: &str) -> Vec<&'static str> {
 pub fn check(group: &str, kind: &str, selector: &Selector) -> Result<(), FieldSelectorError> {
     let own = kind_fields(group, kind);
     for r in selector.requirements() {
-        let known = DEFAULT_SUPPORTED_FIELDS.contains(&r.field.as_str())
-            || own.is_some_and(|f| f.contains(&r.field.as_str()));
+        let known =
+            DEFAULT_SUPPORTED_FIELDS.contains(&r.field.as_str()) || own.is_some_and(|f| f.contains(&r.field.as_str()));
         if !known {
             return Err(match own {
                 Some(_) => FieldSelectorError::label_not_supported(r.field.clone()),
@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn unsupported_fields_get_upstreams_wording() {
         let s = Selector::parse("spec.foo=bar").unwrap();
-        assert_eq!(check("", "Pod", &s).unwrap_err().to_string(), "field label not supported: spec.foo");
+        assert_eq!(
+            check("", "Pod", &s).unwrap_err().to_string(),
+            "field label not supported: spec.foo"
+        );
         assert_eq!(
             check("", "ConfigMap", &s).unwrap_err().to_string(),
             "\"spec.foo\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""

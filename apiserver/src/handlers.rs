@@ -44,7 +44,11 @@ pub fn bytes_response(code: u16, content_type: &str, body: impl Into<Bytes>) -> 
 pub fn status_response(status: Status, target: Option<Target>) -> Response<Body> {
     let status = status.normalized();
     let code = status.http_code();
-    let retry_after = status.details.as_ref().map(|d| d.retry_after_seconds).filter(|s| *s > 0);
+    let retry_after = status
+        .details
+        .as_ref()
+        .map(|d| d.retry_after_seconds)
+        .filter(|s| *s > 0);
     let format = target.map(|t| t.format).unwrap_or(Format::Json);
     let mut resp = match format {
         Format::Protobuf => match crate::wire::encode_status(&status) {
@@ -68,7 +72,10 @@ pub fn status_response(status: Status, target: Option<Target>) -> Response<Body>
 pub async fn read_body(req: Request<Incoming>) -> Result<Bytes, Status> {
     const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
     let too_large = || Status::request_entity_too_large("limit is 3145728");
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|len| len > DRAIN_LIMIT) {
         return Err(too_large());
     }
@@ -102,7 +109,10 @@ fn is_public_path(path: &str) -> bool {
 
 fn is_long_running(info: &RequestInfo) -> bool {
     info.verb == "watch"
-        || matches!(info.subresource.as_str(), "log" | "exec" | "attach" | "portforward" | "proxy")
+        || matches!(
+            info.subresource.as_str(),
+            "log" | "exec" | "attach" | "portforward" | "proxy"
+        )
 }
 
 /// The request pipeline after TLS: authentication, authorization, in-flight limits, then the handlers.
@@ -115,15 +125,19 @@ pub async fn dispatch(
 ) -> Response<Body> {
     let user = match user {
         Some(u) => u,
-        None if is_public_path(&info.path) => {
-            UserInfo { name: "system:anonymous".into(), groups: vec!["system:unauthenticated".into()] }
-        }
+        None if is_public_path(&info.path) => UserInfo {
+            name: "system:anonymous".into(),
+            groups: vec!["system:unauthenticated".into()],
+        },
         None => return status_response(Status::unauthorized("Unauthorized"), None),
     };
     if let Decision::Deny(reason) = api.authorizer.authorize(&user, info) {
         return status_response(Status::forbidden(&Default::default(), "", reason), None);
     }
-    let mutating = !matches!(*req.method(), http::Method::GET | http::Method::HEAD | http::Method::OPTIONS);
+    let mutating = !matches!(
+        *req.method(),
+        http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
+    );
     let _permit = if is_long_running(info) {
         None
     } else {
@@ -159,7 +173,13 @@ struct InflightPermit {
 
 impl InflightPermit {
     fn new(api: &Apiserver, permit: tokio::sync::OwnedSemaphorePermit, kind: &str) -> Self {
-        let gauge = api.metrics.inflight.get_or_create(&InflightLabel { request_kind: kind.into() }).clone();
+        let gauge = api
+            .metrics
+            .inflight
+            .get_or_create(&InflightLabel {
+                request_kind: kind.into(),
+            })
+            .clone();
         gauge.inc();
         InflightPermit { _permit: permit, gauge }
     }
@@ -181,7 +201,12 @@ pub fn record(api: &Apiserver, info: &RequestInfo, query: &Query, code: u16, sta
         } else {
             "cluster"
         };
-        (info.api_group.clone(), info.api_version.clone(), info.resource.clone(), scope)
+        (
+            info.api_group.clone(),
+            info.api_version.clone(),
+            info.resource.clone(),
+            scope,
+        )
     } else {
         (String::new(), String::new(), String::new(), "")
     };
@@ -206,7 +231,10 @@ pub fn record(api: &Apiserver, info: &RequestInfo, query: &Query, code: u16, sta
         component: "apiserver".into(),
     };
     if info.verb != "watch" {
-        api.metrics.durations.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+        api.metrics
+            .durations
+            .get_or_create(&labels)
+            .observe(started.elapsed().as_secs_f64());
     }
     let req = RequestLabels {
         verb: labels.verb,

@@ -43,8 +43,12 @@ use anyhow::Context;
 /// Runs the apiserver until SIGTERM or Ctrl-C.
 pub async fn run(args: args::ApiserverArgs) -> anyhow::Result<()> {
     let config = args.resolve()?;
-    let tls = tls::server_config(&config.tls_cert_file, &config.tls_private_key_file, config.client_ca_file.as_deref())
-        .context("loading the serving certificate (--tls-cert-file, --tls-private-key-file, --client-ca-file)")?;
+    let tls = tls::server_config(
+        &config.tls_cert_file,
+        &config.tls_private_key_file,
+        config.client_ca_file.as_deref(),
+    )
+    .context("loading the serving certificate (--tls-cert-file, --tls-private-key-file, --client-ca-file)")?;
     let etcd = connect_etcd(&config.etcd_servers).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

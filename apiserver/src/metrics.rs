@@ -83,7 +83,8 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
-        let durations = Family::<DurationLabels, Histogram, fn() -> Histogram>::new_with_constructor(duration_histogram);
+        let durations =
+            Family::<DurationLabels, Histogram, fn() -> Histogram>::new_with_constructor(duration_histogram);
         let storage_objects = Family::<ResourceLabel, Gauge>::default();
         let inflight = Family::<InflightLabel, Gauge>::default();
         let watchers = Family::<WatcherLabels, Gauge>::default();
@@ -113,7 +114,14 @@ impl Metrics {
             "Number of currently registered watchers for a given resources",
             watchers.clone(),
         );
-        Metrics { registry, requests, durations, storage_objects, inflight, watchers }
+        Metrics {
+            registry,
+            requests,
+            durations,
+            storage_objects,
+            inflight,
+            watchers,
+        }
     }
 
     /// The text exposition.

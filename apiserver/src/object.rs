@@ -27,7 +27,10 @@ pub fn ensure_object(v: &mut Value) -> &mut Map<String, Value> {
 }
 
 pub fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
-    meta(obj).and_then(|m| m.get(field)).and_then(Value::as_str).unwrap_or("")
+    meta(obj)
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 pub fn name(obj: &Value) -> &str {
@@ -55,7 +58,9 @@ pub fn finalizers(obj: &Value) -> Vec<String> {
 }
 
 pub fn deletion_timestamp(obj: &Value) -> Option<&str> {
-    meta(obj).and_then(|m| m.get("deletionTimestamp")).and_then(Value::as_str)
+    meta(obj)
+        .and_then(|m| m.get("deletionTimestamp"))
+        .and_then(Value::as_str)
 }
 
 /// Labels as (key, value) pairs.
@@ -63,7 +68,11 @@ pub fn labels(obj: &Value) -> Vec<(String, String)> {
     meta(obj)
         .and_then(|m| m.get("labels"))
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -87,13 +96,22 @@ pub fn new_uid() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// The 5 random characters upstream's `names.SimpleNameGenerator` appends to `generateName`.
 pub fn generate_name_suffix() -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    (0..5).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect()
+    (0..5)
+        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// `generateName` + suffix, with the base cut so that the name fits 63 characters as upstream does.
@@ -116,7 +134,12 @@ pub fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// RFC 3339 with microseconds, as metav1.MicroTime marshals (`2006-01-02T15:04:05.000000Z`).
@@ -137,7 +160,14 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let (y, mo, d, h, mi, se) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
     let mut rest = &s[19..];
     if let Some(frac) = rest.strip_prefix('.') {
         let n = frac.bytes().take_while(u8::is_ascii_digit).count();
@@ -187,7 +217,10 @@ mod tests {
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z"), Some(1_700_000_000));
         assert_eq!(parse_rfc3339("2023-11-14T23:13:20.123456+01:00"), Some(1_700_000_000));
-        assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z").map(rfc3339).as_deref(), Some("2024-02-29T00:00:00Z"));
+        assert_eq!(
+            parse_rfc3339("2024-02-29T00:00:00Z").map(rfc3339).as_deref(),
+            Some("2024-02-29T00:00:00Z")
+        );
         assert_eq!(parse_rfc3339("yesterday"), None);
     }
 
@@ -254,7 +287,9 @@ pub fn set_meta(obj: &mut Value, field: &str, value: Value) {
 }
 
 pub fn remove_meta(obj: &mut Value, field: &str) -> Option<Value> {
-    obj.get_mut("metadata").and_then(Value::as_object_mut).and_then(|m| m.shift_remove(field))
+    obj.get_mut("metadata")
+        .and_then(Value::as_object_mut)
+        .and_then(|m| m.shift_remove(field))
 }
 
 #[cfg(test)]
@@ -269,7 +304,10 @@ mod order_tests {
         set_meta(&mut o, "uid", json!("u"));
         set_meta(&mut o, "finalizers", json!(["f"]));
         let keys: Vec<&String> = o["metadata"].as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["name", "namespace", "uid", "resourceVersion", "labels", "finalizers"]);
+        assert_eq!(
+            keys,
+            ["name", "namespace", "uid", "resourceVersion", "labels", "finalizers"]
+        );
     }
 }
 
@@ -279,7 +317,11 @@ pub fn label_selector(sel: &Value) -> Option<ferrokube_apimachinery::labels::Sel
     let labels: std::collections::BTreeMap<String, String> = sel
         .get("matchLabels")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
         .unwrap_or_default();
     let exprs: Vec<LabelSelectorRequirement> = match sel.get("matchExpressions") {
         Some(v) => serde_json::from_value(v.clone()).ok()?,

@@ -24,7 +24,11 @@ pub struct RequestInfo {
 
 impl RequestInfo {
     pub fn parse(method: &http::Method, path: &str, query: &Query) -> RequestInfo {
-        let mut info = RequestInfo { path: path.to_string(), verb: method.as_str().to_lowercase(), ..Default::default() };
+        let mut info = RequestInfo {
+            path: path.to_string(),
+            verb: method.as_str().to_lowercase(),
+            ..Default::default()
+        };
         let segments: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
         let (prefix, rest) = match segments.split_first() {
             Some((p, rest)) if *p == "api" || *p == "apis" => (*p, rest),
@@ -42,7 +46,9 @@ impl RequestInfo {
         } else {
             rest
         };
-        let Some((version, rest)) = rest.split_first() else { return info };
+        let Some((version, rest)) = rest.split_first() else {
+            return info;
+        };
         info.api_version = version.to_string();
         let mut parts: Vec<&str> = rest.to_vec();
         info.parts = parts.iter().map(|s| s.to_string()).collect();
@@ -146,7 +152,9 @@ pub fn percent_decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -167,25 +175,43 @@ mod tests {
     use super::*;
 
     fn parse(method: http::Method, path_and_query: &str) -> RequestInfo {
-        let (path, q) = path_and_query.split_once('?').map(|(p, q)| (p, Some(q))).unwrap_or((path_and_query, None));
+        let (path, q) = path_and_query
+            .split_once('?')
+            .map(|(p, q)| (p, Some(q)))
+            .unwrap_or((path_and_query, None));
         RequestInfo::parse(&method, path, &Query::parse(q))
     }
 
     #[test]
     fn resource_paths_like_upstream() {
         let r = parse(http::Method::GET, "/api/v1/namespaces/ns1/pods/p1/status");
-        assert_eq!((r.verb.as_str(), r.namespace.as_str(), r.resource.as_str()), ("get", "ns1", "pods"));
+        assert_eq!(
+            (r.verb.as_str(), r.namespace.as_str(), r.resource.as_str()),
+            ("get", "ns1", "pods")
+        );
         assert_eq!((r.name.as_str(), r.subresource.as_str()), ("p1", "status"));
         let r = parse(http::Method::GET, "/apis/apps/v1/deployments?watch=true");
-        assert_eq!((r.verb.as_str(), r.api_group.as_str(), r.resource.as_str()), ("watch", "apps", "deployments"));
+        assert_eq!(
+            (r.verb.as_str(), r.api_group.as_str(), r.resource.as_str()),
+            ("watch", "apps", "deployments")
+        );
         let r = parse(http::Method::GET, "/api/v1/watch/namespaces/default/pods");
-        assert_eq!((r.verb.as_str(), r.namespace.as_str(), r.resource.as_str()), ("watch", "default", "pods"));
+        assert_eq!(
+            (r.verb.as_str(), r.namespace.as_str(), r.resource.as_str()),
+            ("watch", "default", "pods")
+        );
         let r = parse(http::Method::DELETE, "/api/v1/namespaces/default/configmaps");
         assert_eq!(r.verb, "deletecollection");
         let r = parse(http::Method::PUT, "/api/v1/namespaces/ns1/finalize");
-        assert_eq!((r.resource.as_str(), r.name.as_str(), r.subresource.as_str()), ("namespaces", "ns1", "finalize"));
+        assert_eq!(
+            (r.resource.as_str(), r.name.as_str(), r.subresource.as_str()),
+            ("namespaces", "ns1", "finalize")
+        );
         let r = parse(http::Method::GET, "/api/v1/namespaces/ns1");
-        assert_eq!((r.verb.as_str(), r.resource.as_str(), r.name.as_str()), ("get", "namespaces", "ns1"));
+        assert_eq!(
+            (r.verb.as_str(), r.resource.as_str(), r.name.as_str()),
+            ("get", "namespaces", "ns1")
+        );
         let r = parse(http::Method::GET, "/healthz");
         assert!(!r.is_resource_request);
         let r = parse(http::Method::GET, "/apis/apps/v1");

@@ -73,7 +73,11 @@ fn storage_gvk(info: &ResourceInfo) -> (&'static str, &'static str, &'static str
     match (info.group, info.plural) {
         ("events.k8s.io", "events") => ("", "v1", "Event"),
         ("autoscaling", "horizontalpodautoscalers") => ("autoscaling", "v2", "HorizontalPodAutoscaler"),
-        _ => (info.group, resources::preferred_version(info.group).unwrap_or(info.version), info.kind),
+        _ => (
+            info.group,
+            resources::preferred_version(info.group).unwrap_or(info.version),
+            info.kind,
+        ),
     }
 }
 
@@ -104,10 +108,19 @@ mod tests {
     fn keys_match_upstream_layout() {
         let all = all();
         let find = |g: &str, p: &str| all.iter().find(|r| r.info.group == g && r.info.plural == p).unwrap();
-        assert_eq!(find("", "pods").key("/registry", "default", "p1"), "/registry/pods/default/p1");
-        assert_eq!(find("", "services").key("/registry", "default", "s"), "/registry/services/specs/default/s");
+        assert_eq!(
+            find("", "pods").key("/registry", "default", "p1"),
+            "/registry/pods/default/p1"
+        );
+        assert_eq!(
+            find("", "services").key("/registry", "default", "s"),
+            "/registry/services/specs/default/s"
+        );
         assert_eq!(find("", "nodes").key("/registry", "", "n1"), "/registry/minions/n1");
-        assert_eq!(find("", "namespaces").key("/registry", "", "kube-system"), "/registry/namespaces/kube-system");
+        assert_eq!(
+            find("", "namespaces").key("/registry", "", "kube-system"),
+            "/registry/namespaces/kube-system"
+        );
         let hpa_v1 = all
             .iter()
             .find(|r| r.info.plural == "horizontalpodautoscalers" && r.info.version == "v1")

@@ -82,7 +82,12 @@ pub async fn serve(
     }
 }
 
-async fn handle(api: Arc<Apiserver>, req: Request<Incoming>, user: Option<UserInfo>, _peer: SocketAddr) -> Response<Body> {
+async fn handle(
+    api: Arc<Apiserver>,
+    req: Request<Incoming>,
+    user: Option<UserInfo>,
+    _peer: SocketAddr,
+) -> Response<Body> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();

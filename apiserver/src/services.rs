@@ -51,14 +51,20 @@ pub fn held(svc: &Value) -> (Vec<String>, Vec<u16>) {
         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
     if let Some(ip) = svc.pointer("/spec/clusterIP").and_then(Value::as_str)
-        && !ips.iter().any(|i| i == ip) {
-            ips.push(ip.to_string());
-        }
+        && !ips.iter().any(|i| i == ip)
+    {
+        ips.push(ip.to_string());
+    }
     ips.retain(|ip| !ip.is_empty() && ip != "None");
     let ports = svc
         .pointer("/spec/ports")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|p| p.get("nodePort").and_then(Value::as_u64)).map(|p| p as u16).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.get("nodePort").and_then(Value::as_u64))
+                .map(|p| p as u16)
+                .collect()
+        })
         .unwrap_or_default();
     (ips, ports)
 }
@@ -81,16 +87,29 @@ fn invalid(svc: &Value, errs: Vec<field::Error>) -> Status {
 }
 
 /// Assigns a ClusterIP and NodePorts to a Service being created (`old == None`) or updated.
-pub fn allocate(api: &Apiserver, spec: &ResourceSpec, svc: &mut Value, old: Option<&Value>) -> Result<Allocated, Status> {
+pub fn allocate(
+    api: &Apiserver,
+    spec: &ResourceSpec,
+    svc: &mut Value,
+    old: Option<&Value>,
+) -> Result<Allocated, Status> {
     let mut out = Allocated::default();
     if !is_service(spec) {
         return Ok(out);
     }
     let (old_ips, old_ports) = old.map(held).unwrap_or_default();
-    let svc_type = svc.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+    let svc_type = svc
+        .pointer("/spec/type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP")
+        .to_string();
     let spec_path = Path::new("spec");
     if svc_type != "ExternalName" {
-        let ip = svc.pointer("/spec/clusterIP").and_then(Value::as_str).unwrap_or("").to_string();
+        let ip = svc
+            .pointer("/spec/clusterIP")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if ip.is_empty() {
             if let Some(existing) = old_ips.first() {
                 set_cluster_ip(svc, existing);
@@ -101,16 +120,21 @@ pub fn allocate(api: &Apiserver, spec: &ResourceSpec, svc: &mut Value, old: Opti
                         set_cluster_ip(svc, &ip.to_string());
                     }
                     Err(e) => {
-                        return Err(Status::internal_error(format!(
-                            "failed to allocate a serviceIP: {e}"
-                        )));
+                        return Err(Status::internal_error(format!("failed to allocate a serviceIP: {e}")));
                     }
                 }
             }
         } else if ip != "None" && !old_ips.contains(&ip) {
             if let Err(e) = api.allocator.allocate_ip(&ip) {
                 let path = spec_path.child("clusterIPs").index(0);
-                return Err(invalid(svc, vec![field::invalid(&path, ip.as_str(), format!("failed to allocate IP {ip}: {e}"))]));
+                return Err(invalid(
+                    svc,
+                    vec![field::invalid(
+                        &path,
+                        ip.as_str(),
+                        format!("failed to allocate IP {ip}: {e}"),
+                    )],
+                ));
             }
             out.ips.push(ip.clone());
             set_cluster_ip(svc, &ip);
@@ -125,12 +149,18 @@ pub fn allocate(api: &Apiserver, spec: &ResourceSpec, svc: &mut Value, old: Opti
     if svc_type == "NodePort" || svc_type == "LoadBalancer" {
         let count = svc.pointer("/spec/ports").and_then(Value::as_array).map_or(0, Vec::len);
         for i in 0..count {
-            let requested = svc.pointer(&format!("/spec/ports/{i}/nodePort")).and_then(Value::as_u64).unwrap_or(0) as u16;
+            let requested = svc
+                .pointer(&format!("/spec/ports/{i}/nodePort"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0) as u16;
             if requested == 0 {
                 match api.allocator.allocate_next_port() {
                     Ok(p) => {
                         out.ports.push(p);
-                        if let Some(port) = svc.pointer_mut(&format!("/spec/ports/{i}")).and_then(Value::as_object_mut) {
+                        if let Some(port) = svc
+                            .pointer_mut(&format!("/spec/ports/{i}"))
+                            .and_then(Value::as_object_mut)
+                        {
                             let mut rebuilt = serde_json::Map::new();
                             for (k, v) in std::mem::take(port) {
                                 let is_target = k == "targetPort";
@@ -152,7 +182,10 @@ pub fn allocate(api: &Apiserver, spec: &ResourceSpec, svc: &mut Value, old: Opti
                 if let Err(e) = api.allocator.allocate_port(requested) {
                     out.release(api);
                     let path = spec_path.child("ports").index(i).child("nodePort");
-                    return Err(invalid(svc, vec![field::invalid(&path, i64::from(requested), e.to_string())]));
+                    return Err(invalid(
+                        svc,
+                        vec![field::invalid(&path, i64::from(requested), e.to_string())],
+                    ));
                 }
                 out.ports.push(requested);
             }

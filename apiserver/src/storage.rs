@@ -35,7 +35,10 @@ impl From<etcd_client::Error> for StorageError {
     fn from(e: etcd_client::Error) -> Self {
         let text = e.to_string();
         if text.contains("required revision has been compacted") {
-            StorageError::Compacted { requested: 0, compacted: 0 }
+            StorageError::Compacted {
+                requested: 0,
+                compacted: 0,
+            }
         } else if text.contains("required revision is a future revision") {
             StorageError::FutureRevision(0)
         } else {
@@ -69,7 +72,11 @@ impl std::fmt::Debug for Etcd {
 }
 
 fn kv_of(kv: &etcd_client::KeyValue) -> Kv {
-    Kv { key: String::from_utf8_lossy(kv.key()).into_owned(), value: kv.value().to_vec(), mod_revision: kv.mod_revision() }
+    Kv {
+        key: String::from_utf8_lossy(kv.key()).into_owned(),
+        value: kv.value().to_vec(),
+        mod_revision: kv.mod_revision(),
+    }
 }
 
 /// The smallest key greater than every key starting with `prefix`.
@@ -86,8 +93,10 @@ pub fn prefix_end(prefix: &str) -> Vec<u8> {
 
 impl Etcd {
     pub async fn connect(endpoints: &[String]) -> Result<Etcd, StorageError> {
-        let endpoints: Vec<String> =
-            endpoints.iter().map(|e| e.trim_start_matches("http://").to_string()).collect();
+        let endpoints: Vec<String> = endpoints
+            .iter()
+            .map(|e| e.trim_start_matches("http://").to_string())
+            .collect();
         let client = Client::connect(&endpoints, None).await?;
         Ok(Etcd { client })
     }
@@ -121,11 +130,18 @@ impl Etcd {
         if limit > 0 {
             opts = opts.with_limit(limit);
         }
-        let resp = self.kv().get(start, Some(opts)).await.map_err(|e| match StorageError::from(e) {
-            StorageError::Compacted { .. } => StorageError::Compacted { requested: revision, compacted: 0 },
-            StorageError::FutureRevision(_) => StorageError::FutureRevision(revision),
-            other => other,
-        })?;
+        let resp = self
+            .kv()
+            .get(start, Some(opts))
+            .await
+            .map_err(|e| match StorageError::from(e) {
+                StorageError::Compacted { .. } => StorageError::Compacted {
+                    requested: revision,
+                    compacted: 0,
+                },
+                StorageError::FutureRevision(_) => StorageError::FutureRevision(revision),
+                other => other,
+            })?;
         let kvs: Vec<Kv> = resp.kvs().iter().map(kv_of).collect();
         Ok(Page {
             revision: resp.header().map(|h| h.revision()).unwrap_or(0),

@@ -67,22 +67,24 @@ fn storage_error(spec: &ResourceSpec, name: &str, e: StorageError) -> Status {
         StorageError::AlreadyExists => Status::already_exists(&gr, name),
         StorageError::NotFound => Status::not_found(&gr, name),
         StorageError::Conflict(_) => Status::conflict(&gr, name, CONFLICT_MESSAGE),
-        StorageError::Compacted { requested, .. } => {
-            Status::resource_expired(format!("The resourceVersion for the provided list is too old. ({requested})"))
-        }
-        StorageError::FutureRevision(rev) => {
-            Status::timeout(&format!("Too large resource version: {rev}"), 1)
-        }
+        StorageError::Compacted { requested, .. } => Status::resource_expired(format!(
+            "The resourceVersion for the provided list is too old. ({requested})"
+        )),
+        StorageError::FutureRevision(rev) => Status::timeout(&format!("Too large resource version: {rev}"), 1),
         StorageError::Etcd(msg) => Status::internal_error(msg),
     }
 }
 
-pub const CONFLICT_MESSAGE: &str = "the object has been modified; please apply your changes to the latest version and try again";
+pub const CONFLICT_MESSAGE: &str =
+    "the object has been modified; please apply your changes to the latest version and try again";
 
 /// The continue token upstream issues: base64 of `{"v":"meta.k8s.io/v1","rv":N,"start":"<key suffix>"}`.
 pub fn encode_continue(rv: i64, start_after_key: &str, key_prefix: &str) -> String {
     use base64::Engine;
-    let start = format!("{}\u{0}", start_after_key.strip_prefix(key_prefix).unwrap_or(start_after_key));
+    let start = format!(
+        "{}\u{0}",
+        start_after_key.strip_prefix(key_prefix).unwrap_or(start_after_key)
+    );
     let token = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start});
     base64::engine::general_purpose::URL_SAFE.encode(token.to_string())
 }
@@ -97,7 +99,9 @@ fn decode_continue(token: &str, key_prefix: &str) -> Result<(i64, String), Statu
         .map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
     if v["v"] != "meta.k8s.io/v1" {
-        return Err(Status::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
+        return Err(Status::bad_request(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        ));
     }
     let rv = v["rv"].as_i64().filter(|rv| *rv > 0).ok_or_else(bad)?;
     let start = v["start"].as_str().ok_or_else(bad)?;
@@ -136,7 +140,9 @@ impl Apiserver {
         if rv == "0" {
             let cache = self.cache(spec).await;
             let key = self.key(spec, namespace, name);
-            let entry = cache.get(&key).ok_or_else(|| Status::not_found(&group_resource(spec), name))?;
+            let entry = cache
+                .get(&key)
+                .ok_or_else(|| Status::not_found(&group_resource(spec), name))?;
             let obj: Value = serde_json::from_slice(&entry.json).map_err(Status::internal_error)?;
             return Ok(crate::convert::from_storage(spec, obj));
         }
@@ -164,7 +170,9 @@ impl Apiserver {
             }
         }
         if !opts.resource_version_match.is_empty() && opts.resource_version.is_empty() {
-            return Err(invalid_list_options("resourceVersionMatch is forbidden unless resourceVersion is provided"));
+            return Err(invalid_list_options(
+                "resourceVersionMatch is forbidden unless resourceVersion is provided",
+            ));
         }
         if !opts.continue_token.is_empty() {
             if !opts.resource_version.is_empty() && opts.resource_version != "0" {
@@ -182,7 +190,9 @@ impl Apiserver {
         }
         if opts.resource_version_match == "Exact" {
             if rv == 0 {
-                return Err(invalid_list_options("resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+                return Err(invalid_list_options(
+                    "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+                ));
             }
             return self.list_from_etcd(spec, opts, &range_prefix, &range_prefix, rv).await;
         }
@@ -198,14 +208,17 @@ impl Apiserver {
             rv
         };
         if wait_for > 0
-            && let Err(e) = cache.wait_for(wait_for, Duration::from_secs(3)).await {
-                if opts.resource_version.is_empty() {
-                    // The cache could not confirm it is current (no progress notifications): read etcd.
-                    return self.list_from_etcd(spec, opts, &range_prefix, &range_prefix, 0).await;
-                }
-                return Err(Status::timeout(&e.to_string(), 1));
+            && let Err(e) = cache.wait_for(wait_for, Duration::from_secs(3)).await
+        {
+            if opts.resource_version.is_empty() {
+                // The cache could not confirm it is current (no progress notifications): read etcd.
+                return self.list_from_etcd(spec, opts, &range_prefix, &range_prefix, 0).await;
             }
-        let snap = cache.snapshot("", Some(&range_prefix)).map_err(Status::internal_error)?;
+            return Err(Status::timeout(&e.to_string(), 1));
+        }
+        let snap = cache
+            .snapshot("", Some(&range_prefix))
+            .map_err(Status::internal_error)?;
         let fields = &cache.spec().indexed_fields;
         let mut items = Vec::new();
         let mut continue_token = None;
@@ -220,12 +233,18 @@ impl Apiserver {
         if opts.limit > 0 && items.len() as i64 >= opts.limit {
             let rest = iter.count() as i64;
             if rest > 0
-                && let Some(last) = items.last() {
-                    continue_token = Some(encode_continue(snap.rev, &last.key, &key_prefix));
-                    remaining = Some(rest);
-                }
+                && let Some(last) = items.last()
+            {
+                continue_token = Some(encode_continue(snap.rev, &last.key, &key_prefix));
+                remaining = Some(rest);
+            }
         }
-        Ok(ListResult { items, resource_version: snap.rev, continue_token, remaining })
+        Ok(ListResult {
+            items,
+            resource_version: snap.rev,
+            continue_token,
+            remaining,
+        })
     }
 
     async fn list_from_etcd(
@@ -238,7 +257,11 @@ impl Apiserver {
     ) -> ApiResult<ListResult> {
         let key_prefix = spec.key_prefix(self.prefix());
         let end = prefix_end(range_prefix);
-        let start = if start < range_prefix { range_prefix.to_string() } else { start.to_string() };
+        let start = if start < range_prefix {
+            range_prefix.to_string()
+        } else {
+            start.to_string()
+        };
         let fields = spec.indexed_fields.clone();
         let mut items = Vec::new();
         let mut rev = rev;
@@ -246,13 +269,22 @@ impl Apiserver {
         let mut continue_token = None;
         let mut remaining = None;
         loop {
-            let page_size = if opts.limit > 0 { (opts.limit - items.len() as i64).max(1) } else { 0 };
-            let page = self.etcd.range(&cursor, &end, rev, page_size).await.map_err(|e| storage_error(spec, "", e))?;
+            let page_size = if opts.limit > 0 {
+                (opts.limit - items.len() as i64).max(1)
+            } else {
+                0
+            };
+            let page = self
+                .etcd
+                .range(&cursor, &end, rev, page_size)
+                .await
+                .map_err(|e| storage_error(spec, "", e))?;
             if rev == 0 {
                 rev = page.revision;
             }
             for kv in &page.kvs {
-                let obj = crate::storecodec::decode(&kv.key, &kv.value, kv.mod_revision).map_err(Status::internal_error)?;
+                let obj =
+                    crate::storecodec::decode(&kv.key, &kv.value, kv.mod_revision).map_err(Status::internal_error)?;
                 let json = bytes::Bytes::from(serde_json::to_vec(&obj).map_err(Status::internal_error)?);
                 let entry = Entry {
                     key: kv.key.clone(),
@@ -279,7 +311,12 @@ impl Apiserver {
                 break;
             }
         }
-        Ok(ListResult { items, resource_version: rev, continue_token, remaining })
+        Ok(ListResult {
+            items,
+            resource_version: rev,
+            continue_token,
+            remaining,
+        })
     }
 
     /// CREATE. `obj` is in the request's version.
@@ -292,7 +329,9 @@ impl Apiserver {
     ) -> ApiResult<Value> {
         prepare_identity(spec, namespace, &mut obj)?;
         if !object::resource_version(&obj).is_empty() {
-            return Err(Status::internal_error("resourceVersion should not be set on objects to be created"));
+            return Err(Status::internal_error(
+                "resourceVersion should not be set on objects to be created",
+            ));
         }
         object::remove_meta(&mut obj, "resourceVersion");
         if object::name(&obj).is_empty() {
@@ -315,14 +354,20 @@ impl Apiserver {
         let allocated = crate::services::allocate(self, spec, &mut stored, None)?;
         if opts.dry_run {
             allocated.release(self);
-            return Ok(crate::convert::from_storage(spec, crate::storecodec::canonical(spec, stored)));
+            return Ok(crate::convert::from_storage(
+                spec,
+                crate::storecodec::canonical(spec, stored),
+            ));
         }
         let key = self.key(spec, namespace, &name);
         let bytes = crate::storecodec::encode(spec, &stored).map_err(Status::internal_error)?;
         match self.etcd.create(&key, bytes).await {
             Ok(rev) => {
                 object::set_meta(&mut stored, "resourceVersion", Value::String(rev.to_string()));
-                Ok(crate::convert::from_storage(spec, crate::storecodec::canonical(spec, stored)))
+                Ok(crate::convert::from_storage(
+                    spec,
+                    crate::storecodec::canonical(spec, stored),
+                ))
             }
             Err(e) => {
                 allocated.release(self);
@@ -339,7 +384,9 @@ impl Apiserver {
 
     /// Refuses creates in a missing (404) or terminating (403) namespace.
     pub async fn check_namespace_open(&self, spec: &ResourceSpec, namespace: &str, name: &str) -> ApiResult<()> {
-        let Some(ns_spec) = self.resource("", "v1", "namespaces") else { return Ok(()) };
+        let Some(ns_spec) = self.resource("", "v1", "namespaces") else {
+            return Ok(());
+        };
         let cache = self.cache(&ns_spec).await;
         let key = ns_spec.key(self.prefix(), "", namespace);
         let entry = match cache.get(&key) {
@@ -385,8 +432,10 @@ impl Apiserver {
         }
         let requested_rv = object::resource_version(&obj).to_string();
         let new_stored = crate::convert::to_storage(spec, obj);
-        self.guaranteed_update(spec, namespace, name, &requested_rv, status_only, opts, |_| Ok(new_stored.clone()))
-            .await
+        self.guaranteed_update(spec, namespace, name, &requested_rv, status_only, opts, |_| {
+            Ok(new_stored.clone())
+        })
+        .await
     }
 
     /// Reads the current object, computes the new one with `mutate` and writes it with a compare-and-swap,
@@ -446,7 +495,10 @@ impl Apiserver {
                 Ok(rev) => {
                     allocated.commit(self, &current, &new);
                     object::set_meta(&mut new, "resourceVersion", Value::String(rev.to_string()));
-                    return Ok(crate::convert::from_storage(spec, crate::storecodec::canonical(spec, new)));
+                    return Ok(crate::convert::from_storage(
+                        spec,
+                        crate::storecodec::canonical(spec, new),
+                    ));
                 }
                 Err(StorageError::Conflict(_)) => {
                     allocated.release(self);
@@ -476,24 +528,29 @@ impl Apiserver {
         for _attempt in 0..16 {
             let (current, kv) = self.get_stored(spec, namespace, name).await?;
             if let Some(uid) = &opts.precondition_uid
-                && uid != object::uid(&current) {
-                    return Err(Status::conflict(
-                        &gr,
-                        name,
-                        format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {}", object::uid(&current)),
-                    ));
-                }
+                && uid != object::uid(&current)
+            {
+                return Err(Status::conflict(
+                    &gr,
+                    name,
+                    format!(
+                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                        object::uid(&current)
+                    ),
+                ));
+            }
             if let Some(rv) = &opts.precondition_rv
-                && *rv != kv.mod_revision.to_string() {
-                    return Err(Status::conflict(
-                        &gr,
-                        name,
-                        format!(
-                            "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                            kv.mod_revision
-                        ),
-                    ));
-                }
+                && *rv != kv.mod_revision.to_string()
+            {
+                return Err(Status::conflict(
+                    &gr,
+                    name,
+                    format!(
+                        "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                        kv.mod_revision
+                    ),
+                ));
+            }
             let mut new = current.clone();
             let mut finalizers = object::finalizers(&current);
             match opts.propagation_policy.as_deref() {
@@ -506,29 +563,42 @@ impl Apiserver {
             let grace = graceful_period(spec, &current, opts.grace_period_seconds);
             let is_namespace = spec.storage_group.is_empty() && spec.storage_kind == "Namespace";
             let namespace_finalizers = is_namespace
-                && current.pointer("/spec/finalizers").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+                && current
+                    .pointer("/spec/finalizers")
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| !a.is_empty());
             let pending = !finalizers.is_empty() || grace > 0 || namespace_finalizers;
             if pending {
                 let already = object::deletion_timestamp(&current).is_some();
                 let current_grace = object::meta(&current)
                     .and_then(|m| m.get("deletionGracePeriodSeconds"))
                     .and_then(Value::as_i64);
-                if already && current_grace.is_some_and(|g| g <= grace) && finalizers.is_empty() == object::finalizers(&current).is_empty() {
+                if already
+                    && current_grace.is_some_and(|g| g <= grace)
+                    && finalizers.is_empty() == object::finalizers(&current).is_empty()
+                {
                     // Already being deleted with a grace period no longer than this one: nothing changes.
                     return Ok(Deleted::Pending(crate::convert::from_storage(spec, current)));
                 }
                 let now = object::unix_seconds(SystemTime::now());
                 if !already || current_grace.is_some_and(|g| grace < g) {
-                    object::set_meta(&mut new, "deletionTimestamp", Value::String(object::rfc3339(now + grace)));
+                    object::set_meta(
+                        &mut new,
+                        "deletionTimestamp",
+                        Value::String(object::rfc3339(now + grace)),
+                    );
                     object::set_meta(&mut new, "deletionGracePeriodSeconds", Value::from(grace));
                 }
                 if !finalizers.is_empty() {
                     object::set_meta(&mut new, "finalizers", Value::from(finalizers));
                 }
                 if is_namespace
-                    && let Some(status) = new.as_object_mut().map(|m| m.entry("status").or_insert_with(|| json!({}))) {
-                        crate::object::ensure_object(status).insert("phase".into(), json!("Terminating"));
-                    }
+                    && let Some(status) = new
+                        .as_object_mut()
+                        .map(|m| m.entry("status").or_insert_with(|| json!({})))
+                {
+                    crate::object::ensure_object(status).insert("phase".into(), json!("Terminating"));
+                }
                 if opts.dry_run {
                     return Ok(Deleted::Pending(crate::convert::from_storage(spec, new)));
                 }
@@ -561,7 +631,11 @@ impl Apiserver {
 }
 
 fn invalid_list_options(msg: &str) -> Status {
-    let mut s = Status::failure(422, StatusReason::Invalid, format!("ListOptions.meta.k8s.io \"\" is invalid: {msg}"));
+    let mut s = Status::failure(
+        422,
+        StatusReason::Invalid,
+        format!("ListOptions.meta.k8s.io \"\" is invalid: {msg}"),
+    );
     s.details = Some(ferrokube_apimachinery::status::StatusDetails {
         group: "meta.k8s.io".into(),
         kind: "ListOptions".into(),
@@ -580,7 +654,10 @@ fn graceful_period(spec: &ResourceSpec, obj: &Value, requested: Option<i64>) -> 
     if node.is_empty() || phase == "Succeeded" || phase == "Failed" {
         return 0;
     }
-    let default = obj.pointer("/spec/terminationGracePeriodSeconds").and_then(Value::as_i64).unwrap_or(30);
+    let default = obj
+        .pointer("/spec/terminationGracePeriodSeconds")
+        .and_then(Value::as_i64)
+        .unwrap_or(30);
     requested.unwrap_or(default).max(0)
 }
 
@@ -608,7 +685,10 @@ fn prepare_identity(spec: &ResourceSpec, namespace: &str, obj: &mut Value) -> Ap
         _ => {}
     }
     // kind and apiVersion lead, as upstream encodes them.
-    let rest: Map<String, Value> = std::mem::take(map).into_iter().filter(|(k, _)| k != "kind" && k != "apiVersion").collect();
+    let rest: Map<String, Value> = std::mem::take(map)
+        .into_iter()
+        .filter(|(k, _)| k != "kind" && k != "apiVersion")
+        .collect();
     map.insert("kind".into(), Value::String(spec.info.kind.into()));
     map.insert("apiVersion".into(), Value::String(want_version));
     map.extend(rest);

@@ -18,16 +18,24 @@ pub enum CodecError {
 pub fn encode(spec: &ResourceSpec, obj: &Value) -> Result<Vec<u8>, CodecError> {
     if spec.crd.is_some() {
         // Custom resources are stored as JSON, as upstream stores them.
-        return serde_json::to_vec(obj)
-            .map_err(|e| CodecError::Encode { kind: spec.storage_kind.to_string(), reason: e.to_string() });
+        return serde_json::to_vec(obj).map_err(|e| CodecError::Encode {
+            kind: spec.storage_kind.to_string(),
+            reason: e.to_string(),
+        });
     }
     let gvk = GroupVersionKind::new(spec.storage_group, spec.storage_version, spec.storage_kind);
-    envelope::encode(&gvk, obj).map_err(|e| CodecError::Encode { kind: spec.storage_kind.to_string(), reason: e.to_string() })
+    envelope::encode(&gvk, obj).map_err(|e| CodecError::Encode {
+        kind: spec.storage_kind.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// Decodes a stored value and stamps `metadata.resourceVersion` with its mod revision.
 pub fn decode(key: &str, bytes: &[u8], mod_revision: i64) -> Result<Value, CodecError> {
-    let err = |reason: String| CodecError::Decode { key: key.to_string(), reason };
+    let err = |reason: String| CodecError::Decode {
+        key: key.to_string(),
+        reason,
+    };
     let mut obj = if bytes.starts_with(envelope::MAGIC) {
         envelope::decode(bytes).map_err(|e| err(e.to_string()))?.1
     } else {
@@ -43,7 +51,9 @@ pub fn canonical(spec: &ResourceSpec, obj: Value) -> Value {
         return obj;
     }
     let Ok(bytes) = encode(spec, &obj) else { return obj };
-    let rv = crate::object::meta(&obj).and_then(|m| m.get("resourceVersion")).cloned();
+    let rv = crate::object::meta(&obj)
+        .and_then(|m| m.get("resourceVersion"))
+        .cloned();
     match envelope::decode(&bytes) {
         Ok((_, mut v)) => {
             if let Some(rv) = rv {

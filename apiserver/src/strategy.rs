@@ -8,7 +8,11 @@ use crate::object;
 use crate::resource::ResourceSpec;
 
 fn invalid(spec: &ResourceSpec, obj: &Value, errs: &[ferrokube_apimachinery::status::field::Error]) -> Status {
-    Status::invalid(&GroupKind::new(spec.storage_group, spec.storage_kind), object::name(obj), errs)
+    Status::invalid(
+        &GroupKind::new(spec.storage_group, spec.storage_kind),
+        object::name(obj),
+        errs,
+    )
 }
 
 /// Defaulting and create preparation, then validation. `obj` is in the storage version, with uid,
@@ -21,7 +25,11 @@ pub fn prepare_and_validate_create(spec: &ResourceSpec, obj: &mut Value) -> Resu
     ferrokube_apivalidation::defaults(g, k, obj);
     ferrokube_apivalidation::prepare_for_create(g, k, obj);
     let errs = ferrokube_apivalidation::validate_create(g, k, obj);
-    if errs.is_empty() { Ok(()) } else { Err(invalid(spec, obj, &errs)) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(spec, obj, &errs))
+    }
 }
 
 /// Keeps what an update may not change, prepares (status vs spec, generation), and validates.
@@ -43,7 +51,12 @@ pub fn prepare_and_validate_update(
         ferrokube_apivalidation::prepare_for_update(g, k, new, old);
     }
     // rest.BeforeUpdate: the system fields come from the stored object.
-    for f in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+    for f in [
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    ] {
         match object::meta(old).and_then(|m| m.get(f)).cloned() {
             Some(v) if f != "uid" || object::uid(new).is_empty() => object::set_meta(new, f, v),
             Some(_) => {}
@@ -64,5 +77,9 @@ pub fn prepare_and_validate_update(
     } else {
         ferrokube_apivalidation::validate_update(g, k, new, old)
     };
-    if errs.is_empty() { Ok(()) } else { Err(invalid(spec, new, &errs)) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(spec, new, &errs))
+    }
 }

@@ -27,13 +27,28 @@ pub fn table_with(
     include_object: IncludeObject,
     no_headers: bool,
 ) -> Value {
-    let api_version = if target.meta_version == "v1beta1" { "meta.k8s.io/v1beta1" } else { "meta.k8s.io/v1" };
+    let api_version = if target.meta_version == "v1beta1" {
+        "meta.k8s.io/v1beta1"
+    } else {
+        "meta.k8s.io/v1"
+    };
     if let Some(crd) = &spec.crd {
         return custom_resource_table(crd, objects, list_meta, api_version, include_object);
     }
-    let opts = TableOptions { include_object, no_headers, api_version };
+    let opts = TableOptions {
+        include_object,
+        no_headers,
+        api_version,
+    };
     let meta = list_meta.map(|m| Value::Object(m.clone()));
-    ferrokube_printers::table(spec.info.group, spec.info.plural, objects, meta.as_ref(), &opts, SystemTime::now())
+    ferrokube_printers::table(
+        spec.info.group,
+        spec.info.plural,
+        objects,
+        meta.as_ref(),
+        &opts,
+        SystemTime::now(),
+    )
 }
 
 /// A custom resource's Table: Name, then the CRD's printer columns (`date` columns as ages).
@@ -45,7 +60,9 @@ fn custom_resource_table(
     include_object: IncludeObject,
 ) -> Value {
     use serde_json::json;
-    let mut columns = vec![json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names", "priority": 0})];
+    let mut columns = vec![
+        json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names", "priority": 0}),
+    ];
     for c in &crd.printer_columns {
         columns.push(json!({
             "name": c["name"],

@@ -12,7 +12,10 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("reading {path}: {source}")]
-    Read { path: String, source: rustls_pki_types::pem::Error },
+    Read {
+        path: String,
+        source: rustls_pki_types::pem::Error,
+    },
     #[error("{path} holds no PEM certificate")]
     NoCertificate { path: String },
     #[error("building the TLS configuration: {0}")]
@@ -24,9 +27,14 @@ pub enum TlsError {
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|source| TlsError::Read { path: path.display().to_string(), source })?;
+        .map_err(|source| TlsError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
     if certs.is_empty() {
-        return Err(TlsError::NoCertificate { path: path.display().to_string() });
+        return Err(TlsError::NoCertificate {
+            path: path.display().to_string(),
+        });
     }
     Ok(certs)
 }
@@ -39,19 +47,28 @@ pub fn server_config(
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let certs = read_certs(cert_file)?;
-    let key = PrivateKeyDer::from_pem_file(key_file)
-        .map_err(|source| TlsError::Read { path: key_file.display().to_string(), source })?;
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    let key = PrivateKeyDer::from_pem_file(key_file).map_err(|source| TlsError::Read {
+        path: key_file.display().to_string(),
+        source,
+    })?;
+    let builder =
+        rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
     let builder = match client_ca_file {
         Some(ca) => {
             let mut roots = RootCertStore::empty();
             for cert in read_certs(ca)? {
-                roots.add(cert).map_err(|e| TlsError::ClientCa { path: ca.display().to_string(), reason: e.to_string() })?;
+                roots.add(cert).map_err(|e| TlsError::ClientCa {
+                    path: ca.display().to_string(),
+                    reason: e.to_string(),
+                })?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .allow_unauthenticated()
                 .build()
-                .map_err(|e| TlsError::ClientCa { path: ca.display().to_string(), reason: e.to_string() })?;
+                .map_err(|e| TlsError::ClientCa {
+                    path: ca.display().to_string(),
+                    reason: e.to_string(),
+                })?;
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),

@@ -26,12 +26,13 @@ pub fn encode(spec: &ResourceSpec, obj: &Value) -> Result<Vec<u8>, TranscodeErro
 pub fn decode_body(body: &[u8]) -> Result<Value, TranscodeError> {
     let (gvk, mut obj) = envelope::decode(body)?;
     if let Some(m) = obj.as_object_mut()
-        && !m.contains_key("kind") {
-            let rest = std::mem::take(m);
-            m.insert("kind".into(), Value::String(gvk.kind.clone()));
-            m.insert("apiVersion".into(), Value::String(gvk.api_version()));
-            m.extend(rest);
-        }
+        && !m.contains_key("kind")
+    {
+        let rest = std::mem::take(m);
+        m.insert("kind".into(), Value::String(gvk.kind.clone()));
+        m.insert("apiVersion".into(), Value::String(gvk.api_version()));
+        m.extend(rest);
+    }
     Ok(obj)
 }
 
@@ -70,7 +71,11 @@ pub fn field_problems(spec: &ResourceSpec, format: Format, body: &[u8], obj: &Va
     if let Some(crd) = &spec.crd {
         let mut problems: Vec<String> = Vec::new();
         if format == Format::Json {
-            problems.extend(ferrokube_apischema::duplicate_fields(body).into_iter().map(|p| format!("json: duplicate field \"{p}\"")));
+            problems.extend(
+                ferrokube_apischema::duplicate_fields(body)
+                    .into_iter()
+                    .map(|p| format!("json: duplicate field \"{p}\"")),
+            );
         }
         problems.extend(crate::crd::unknown_fields(crd, obj));
         return problems;
@@ -78,7 +83,11 @@ pub fn field_problems(spec: &ResourceSpec, format: Format, body: &[u8], obj: &Va
     let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
     let mut problems: Vec<String> = Vec::new();
     if format == Format::Json {
-        problems.extend(ferrokube_apischema::duplicate_fields(body).into_iter().map(|p| format!("json: duplicate field \"{p}\"")));
+        problems.extend(
+            ferrokube_apischema::duplicate_fields(body)
+                .into_iter()
+                .map(|p| format!("json: duplicate field \"{p}\"")),
+        );
     }
     if let Ok(unknown) = ferrokube_apischema::unknown_fields(&gvk, obj) {
         problems.extend(unknown.into_iter().map(|p| format!("unknown field \"{p}\"")));

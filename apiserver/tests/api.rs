@@ -15,7 +15,9 @@ struct Cluster {
 
 async fn cluster(backend: Backend) -> Cluster {
     let etcd = EtcdServer::start(backend, &[]).await.expect("etcd starts");
-    let api = ApiserverProcess::start(&etcd.endpoint(), &[]).await.expect("kube-apiserver starts");
+    let api = ApiserverProcess::start(&etcd.endpoint(), &[])
+        .await
+        .expect("kube-apiserver starts");
     let client = api.client().await.expect("client");
     Cluster { etcd, api, client }
 }
@@ -29,9 +31,16 @@ async fn call(c: &Cluster, method: &str, path: &str, content_type: &str, body: V
         .header("Accept", "application/json")
         .body(body)
         .unwrap();
-    let resp = c.client.send(req.map(kube::client::Body::from)).await.expect("request sent");
+    let resp = c
+        .client
+        .send(req.map(kube::client::Body::from))
+        .await
+        .expect("request sent");
     let code = resp.status().as_u16();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
     let v = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
     (code, v)
 }
@@ -81,7 +90,12 @@ async fn bootstrap_objects_exist(backend: Backend) {
 async fn configmap_crud_and_conflicts(backend: Backend) {
     let c = cluster(backend).await;
     let path = "/api/v1/namespaces/default/configmaps";
-    let (code, created) = post(&c, path, json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c1"}, "data": {"a": "1"}})).await;
+    let (code, created) = post(
+        &c,
+        path,
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c1"}, "data": {"a": "1"}}),
+    )
+    .await;
     assert_eq!(code, 201, "{created}");
     let keys: Vec<&String> = created.as_object().unwrap().keys().collect();
     assert_eq!(&keys[..2], ["kind", "apiVersion"]);
@@ -96,11 +110,25 @@ async fn configmap_crud_and_conflicts(backend: Backend) {
 
     let mut update = created.clone();
     update["data"]["a"] = json!("2");
-    let (code, updated) = call(&c, "PUT", &format!("{path}/c1"), "application/json", update.to_string().into_bytes()).await;
+    let (code, updated) = call(
+        &c,
+        "PUT",
+        &format!("{path}/c1"),
+        "application/json",
+        update.to_string().into_bytes(),
+    )
+    .await;
     assert_eq!(code, 200, "{updated}");
     assert_ne!(updated["metadata"]["resourceVersion"], rv);
     // The stale resourceVersion now conflicts, with upstream's message.
-    let (code, conflict) = call(&c, "PUT", &format!("{path}/c1"), "application/json", update.to_string().into_bytes()).await;
+    let (code, conflict) = call(
+        &c,
+        "PUT",
+        &format!("{path}/c1"),
+        "application/json",
+        update.to_string().into_bytes(),
+    )
+    .await;
     assert_eq!(code, 409, "{conflict}");
     assert_eq!(conflict["reason"], "Conflict");
     assert_eq!(
@@ -108,7 +136,14 @@ async fn configmap_crud_and_conflicts(backend: Backend) {
         "Operation cannot be fulfilled on configmaps \"c1\": the object has been modified; please apply your changes to the latest version and try again"
     );
 
-    let (code, patched) = call(&c, "PATCH", &format!("{path}/c1"), "application/merge-patch+json", br#"{"data":{"b":"3"}}"#.to_vec()).await;
+    let (code, patched) = call(
+        &c,
+        "PATCH",
+        &format!("{path}/c1"),
+        "application/merge-patch+json",
+        br#"{"data":{"b":"3"}}"#.to_vec(),
+    )
+    .await;
     assert_eq!(code, 200, "{patched}");
     assert_eq!(patched["data"], json!({"a": "2", "b": "3"}));
 
@@ -123,19 +158,30 @@ async fn configmap_crud_and_conflicts(backend: Backend) {
 
 async fn stored_values_are_upstream_protobuf(backend: Backend) {
     let c = cluster(backend).await;
-    let (code, _) = post(&c, "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": "raw"}, "data": {"k": "v"}})).await;
+    let (code, _) = post(
+        &c,
+        "/api/v1/namespaces/default/configmaps",
+        json!({"metadata": {"name": "raw"}, "data": {"k": "v"}}),
+    )
+    .await;
     assert_eq!(code, 201);
     let mut etcd = c.etcd.client().await.unwrap();
     let resp = etcd.get("/registry/configmaps/default/raw", None).await.unwrap();
     let value = resp.kvs()[0].value();
-    assert!(value.starts_with(b"k8s\0"), "stored value is not in the protobuf envelope");
+    assert!(
+        value.starts_with(b"k8s\0"),
+        "stored value is not in the protobuf envelope"
+    );
     let (gvk, obj) = ferrokube_apischema::decode(value).unwrap();
     assert_eq!((gvk.version.as_str(), gvk.kind.as_str()), ("v1", "ConfigMap"));
     assert_eq!(obj["data"]["k"], "v");
     // resourceVersion is never stored; it is the key's mod revision.
     assert!(obj["metadata"].get("resourceVersion").is_none());
     // Services live under services/specs, as upstream keys them.
-    let resp = etcd.get("/registry/services/specs/default/kubernetes", None).await.unwrap();
+    let resp = etcd
+        .get("/registry/services/specs/default/kubernetes", None)
+        .await
+        .unwrap();
     assert_eq!(resp.kvs().len(), 1);
 }
 
@@ -143,26 +189,69 @@ async fn list_selectors_and_pagination(backend: Backend) {
     let c = cluster(backend).await;
     for i in 0..7 {
         let tier = if i % 2 == 0 { "web" } else { "db" };
-        let (code, v) = post(&c, "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": format!("cm{i}"), "labels": {"tier": tier}}})).await;
+        let (code, v) = post(
+            &c,
+            "/api/v1/namespaces/default/configmaps",
+            json!({"metadata": {"name": format!("cm{i}"), "labels": {"tier": tier}}}),
+        )
+        .await;
         assert_eq!(code, 201, "{v}");
     }
-    let (code, list) = call(&c, "GET", "/api/v1/namespaces/default/configmaps?labelSelector=tier%3Dweb", "", vec![]).await;
+    let (code, list) = call(
+        &c,
+        "GET",
+        "/api/v1/namespaces/default/configmaps?labelSelector=tier%3Dweb",
+        "",
+        vec![],
+    )
+    .await;
     assert_eq!(code, 200);
     assert_eq!(list["kind"], "ConfigMapList");
     assert_eq!(list["items"].as_array().unwrap().len(), 4);
-    let (_, list) = call(&c, "GET", "/api/v1/namespaces/default/configmaps?labelSelector=tier+notin+(web),tier", "", vec![]).await;
+    let (_, list) = call(
+        &c,
+        "GET",
+        "/api/v1/namespaces/default/configmaps?labelSelector=tier+notin+(web),tier",
+        "",
+        vec![],
+    )
+    .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 3);
-    let (code, bad) = call(&c, "GET", "/api/v1/namespaces/default/configmaps?fieldSelector=data.a%3D1", "", vec![]).await;
+    let (code, bad) = call(
+        &c,
+        "GET",
+        "/api/v1/namespaces/default/configmaps?fieldSelector=data.a%3D1",
+        "",
+        vec![],
+    )
+    .await;
     assert_eq!(code, 400);
-    assert_eq!(bad["message"], "\"data.a\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"");
-    let (_, one) = call(&c, "GET", "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dcm3", "", vec![]).await;
+    assert_eq!(
+        bad["message"],
+        "\"data.a\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+    );
+    let (_, one) = call(
+        &c,
+        "GET",
+        "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dcm3",
+        "",
+        vec![],
+    )
+    .await;
     assert_eq!(one["items"][0]["metadata"]["name"], "cm3");
 
     // Pages of 3 cover everything once, in key order, with a stable resourceVersion.
     let mut names = Vec::new();
     let mut cont = String::new();
     loop {
-        let (code, page) = call(&c, "GET", &format!("/api/v1/namespaces/default/configmaps?limit=3&continue={cont}"), "", vec![]).await;
+        let (code, page) = call(
+            &c,
+            "GET",
+            &format!("/api/v1/namespaces/default/configmaps?limit=3&continue={cont}"),
+            "",
+            vec![],
+        )
+        .await;
         assert_eq!(code, 200, "{page}");
         for item in page["items"].as_array().unwrap() {
             names.push(item["metadata"]["name"].as_str().unwrap().to_string());
@@ -172,26 +261,70 @@ async fn list_selectors_and_pagination(backend: Backend) {
             None => break,
         }
     }
-    let names: Vec<&str> = names.iter().map(String::as_str).filter(|n| n.starts_with("cm")).collect();
+    let names: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| n.starts_with("cm"))
+        .collect();
     assert_eq!(names, ["cm0", "cm1", "cm2", "cm3", "cm4", "cm5", "cm6"]);
-    let (code, expired) = call(&c, "GET", "/api/v1/namespaces/default/configmaps?limit=3&continue=bm9wZQ", "", vec![]).await;
+    let (code, expired) = call(
+        &c,
+        "GET",
+        "/api/v1/namespaces/default/configmaps?limit=3&continue=bm9wZQ",
+        "",
+        vec![],
+    )
+    .await;
     assert_eq!(code, 400, "{expired}");
 }
 
 async fn watch_from_resource_version(backend: Backend) {
     let c = cluster(backend).await;
-    let (_, created) = post(&c, "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": "w1"}})).await;
+    let (_, created) = post(
+        &c,
+        "/api/v1/namespaces/default/configmaps",
+        json!({"metadata": {"name": "w1"}}),
+    )
+    .await;
     let rv = created["metadata"]["resourceVersion"].as_str().unwrap().to_string();
-    let (_, _) = call(&c, "PATCH", "/api/v1/namespaces/default/configmaps/w1", "application/merge-patch+json", br#"{"data":{"x":"y"}}"#.to_vec()).await;
-    let (_, _) = call(&c, "DELETE", "/api/v1/namespaces/default/configmaps/w1", "application/json", vec![]).await;
-    let req = http::Request::get(format!("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={rv}&timeoutSeconds=2"))
-        .body(Vec::new())
+    let (_, _) = call(
+        &c,
+        "PATCH",
+        "/api/v1/namespaces/default/configmaps/w1",
+        "application/merge-patch+json",
+        br#"{"data":{"x":"y"}}"#.to_vec(),
+    )
+    .await;
+    let (_, _) = call(
+        &c,
+        "DELETE",
+        "/api/v1/namespaces/default/configmaps/w1",
+        "application/json",
+        vec![],
+    )
+    .await;
+    let req = http::Request::get(format!(
+        "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={rv}&timeoutSeconds=2"
+    ))
+    .body(Vec::new())
+    .unwrap();
+    let text = tokio::time::timeout(Duration::from_secs(20), c.client.request_text(req))
+        .await
+        .unwrap()
         .unwrap();
-    let text = tokio::time::timeout(Duration::from_secs(20), c.client.request_text(req)).await.unwrap().unwrap();
     let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["MODIFIED", "DELETED"], "{text}");
-    let rvs: Vec<i64> = events.iter().map(|e| e["object"]["metadata"]["resourceVersion"].as_str().unwrap().parse().unwrap()).collect();
+    let rvs: Vec<i64> = events
+        .iter()
+        .map(|e| {
+            e["object"]["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
     assert!(rvs[0] > rv.parse::<i64>().unwrap() && rvs[1] > rvs[0]);
 }
 
@@ -203,13 +336,30 @@ async fn bad_requests_get_status(backend: Backend) {
     let (code, v) = call(&c, "POST", path, "text/plain", b"hello".to_vec()).await;
     assert_eq!((code, v["reason"].as_str()), (415, Some("UnsupportedMediaType")), "{v}");
     let (code, v) = call(&c, "POST", path, "application/json", vec![b' '; 4 * 1024 * 1024]).await;
-    assert_eq!((code, v["reason"].as_str()), (413, Some("RequestEntityTooLarge")), "{v}");
+    assert_eq!(
+        (code, v["reason"].as_str()),
+        (413, Some("RequestEntityTooLarge")),
+        "{v}"
+    );
     let (code, v) = call(&c, "GET", "/apis/nope.example.com/v1/things", "", vec![]).await;
     assert_eq!(code, 404, "{v}");
-    let (code, v) = post(&c, "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": "x", "namespace": "other"}})).await;
+    let (code, v) = post(
+        &c,
+        "/api/v1/namespaces/default/configmaps",
+        json!({"metadata": {"name": "x", "namespace": "other"}}),
+    )
+    .await;
     assert_eq!(code, 400, "{v}");
-    assert_eq!(v["message"], "the namespace of the provided object does not match the namespace sent on the request");
-    let (code, v) = post(&c, "/api/v1/namespaces/missing/configmaps", json!({"metadata": {"name": "x"}})).await;
+    assert_eq!(
+        v["message"],
+        "the namespace of the provided object does not match the namespace sent on the request"
+    );
+    let (code, v) = post(
+        &c,
+        "/api/v1/namespaces/missing/configmaps",
+        json!({"metadata": {"name": "x"}}),
+    )
+    .await;
     assert_eq!(code, 404, "{v}");
     assert_eq!(v["message"], "namespaces \"missing\" not found");
     // Still serving.
@@ -234,8 +384,17 @@ async fn custom_resources(backend: Backend) {
     // The CRD becomes Established and its resource appears in discovery.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let (_, crd) = call(&c, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com", "", vec![]).await;
-        let established = crd["status"]["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == "Established" && c["status"] == "True"));
+        let (_, crd) = call(
+            &c,
+            "GET",
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+            "",
+            vec![],
+        )
+        .await;
+        let established = crd["status"]["conditions"]
+            .as_array()
+            .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Established" && c["status"] == "True"));
         let (code, _) = call(&c, "GET", "/apis/example.com/v1", "", vec![]).await;
         if established && code == 200 {
             break;
@@ -246,30 +405,87 @@ async fn custom_resources(backend: Backend) {
     let path = "/apis/example.com/v1/namespaces/default/widgets";
     let (code, w) = post(&c, path, json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 2, "bogus": 1}, "status": {"ready": true}})).await;
     assert_eq!(code, 201, "{w}");
-    assert_eq!(w["spec"], json!({"size": 2, "color": "blue"}), "unknown fields are pruned, defaults applied");
-    assert!(w.get("status").is_none(), "status is set through the status subresource only");
-    let (code, v) = post(&c, &format!("{path}?fieldValidation=Strict"), json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w2"}, "spec": {"bogus": 1}})).await;
+    assert_eq!(
+        w["spec"],
+        json!({"size": 2, "color": "blue"}),
+        "unknown fields are pruned, defaults applied"
+    );
+    assert!(
+        w.get("status").is_none(),
+        "status is set through the status subresource only"
+    );
+    let (code, v) = post(
+        &c,
+        &format!("{path}?fieldValidation=Strict"),
+        json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w2"}, "spec": {"bogus": 1}}),
+    )
+    .await;
     assert_eq!(code, 400, "{v}");
     assert_eq!(v["message"], "strict decoding error: unknown field \"spec.bogus\"");
-    let (code, v) = post(&c, path, json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w3"}, "spec": {"size": 0}})).await;
+    let (code, v) = post(
+        &c,
+        path,
+        json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w3"}, "spec": {"size": 0}}),
+    )
+    .await;
     assert_eq!(code, 422, "{v}");
-    let (code, v) = call(&c, "PATCH", &format!("{path}/w1"), "application/strategic-merge-patch+json", b"{}".to_vec()).await;
+    let (code, v) = call(
+        &c,
+        "PATCH",
+        &format!("{path}/w1"),
+        "application/strategic-merge-patch+json",
+        b"{}".to_vec(),
+    )
+    .await;
     assert_eq!(code, 415, "{v}");
-    let (code, v) = call(&c, "PATCH", &format!("{path}/w1/status"), "application/merge-patch+json", br#"{"status":{"ready":true},"spec":{"size":9}}"#.to_vec()).await;
+    let (code, v) = call(
+        &c,
+        "PATCH",
+        &format!("{path}/w1/status"),
+        "application/merge-patch+json",
+        br#"{"status":{"ready":true},"spec":{"size":9}}"#.to_vec(),
+    )
+    .await;
     assert_eq!(code, 200, "{v}");
-    assert_eq!((v["status"]["ready"].as_bool(), v["spec"]["size"].as_i64()), (Some(true), Some(2)));
+    assert_eq!(
+        (v["status"]["ready"].as_bool(), v["spec"]["size"].as_i64()),
+        (Some(true), Some(2))
+    );
     // Stored as JSON under the group-prefixed key, as upstream stores custom resources.
     let mut etcd = c.etcd.client().await.unwrap();
-    let resp = etcd.get("/registry/example.com/widgets/default/w1", None).await.unwrap();
+    let resp = etcd
+        .get("/registry/example.com/widgets/default/w1", None)
+        .await
+        .unwrap();
     let stored: Value = serde_json::from_slice(resp.kvs()[0].value()).expect("custom resources are stored as JSON");
     assert_eq!(stored["kind"], "Widget");
     // Deleting the CRD deletes its objects, then the CRD.
-    let (code, _) = call(&c, "DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com", "application/json", vec![]).await;
+    let (code, _) = call(
+        &c,
+        "DELETE",
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+        "application/json",
+        vec![],
+    )
+    .await;
     assert_eq!(code, 200);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let resp = etcd.get("/registry/example.com/widgets/", Some(etcd_client::GetOptions::new().with_prefix())).await.unwrap();
-        let (code, _) = call(&c, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com", "", vec![]).await;
+        let resp = etcd
+            .get(
+                "/registry/example.com/widgets/",
+                Some(etcd_client::GetOptions::new().with_prefix()),
+            )
+            .await
+            .unwrap();
+        let (code, _) = call(
+            &c,
+            "GET",
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+            "",
+            vec![],
+        )
+        .await;
         if resp.kvs().is_empty() && code == 404 {
             break;
         }

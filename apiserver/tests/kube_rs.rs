@@ -12,7 +12,9 @@ use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, P
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 
 async fn start() -> (EtcdServer, ApiserverProcess, kube::Client) {
-    let etcd = EtcdServer::start(Backend::Shim(target_bin("etcd-shim")), &[]).await.unwrap();
+    let etcd = EtcdServer::start(Backend::Shim(target_bin("etcd-shim")), &[])
+        .await
+        .unwrap();
     let api = ApiserverProcess::start(&etcd.endpoint(), &[]).await.unwrap();
     let client = api.client().await.unwrap();
     (etcd, api, client)
@@ -20,7 +22,10 @@ async fn start() -> (EtcdServer, ApiserverProcess, kube::Client) {
 
 fn cm(name: &str, value: &str) -> ConfigMap {
     ConfigMap {
-        metadata: ObjectMeta { name: Some(name.into()), ..Default::default() },
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            ..Default::default()
+        },
         data: Some(BTreeMap::from([("v".to_string(), value.to_string())])),
         ..Default::default()
     }
@@ -33,12 +38,22 @@ async fn converge(store: &reflector::Store<ConfigMap>, want: &BTreeMap<String, S
         let got: BTreeMap<String, String> = store
             .state()
             .iter()
-            .map(|c| (c.metadata.name.clone().unwrap(), c.data.as_ref().and_then(|d| d.get("v").cloned()).unwrap_or_default()))
+            .map(|c| {
+                (
+                    c.metadata.name.clone().unwrap(),
+                    c.data.as_ref().and_then(|d| d.get("v").cloned()).unwrap_or_default(),
+                )
+            })
             .collect();
         if &got == want {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "reflector did not converge: {} objects, want {}", got.len(), want.len());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "reflector did not converge: {} objects, want {}",
+            got.len(),
+            want.len()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -54,7 +69,9 @@ async fn reflector_stays_in_sync_through_1000_writes() {
 
     let mut want = BTreeMap::new();
     for i in 0..100 {
-        cms.create(&PostParams::default(), &cm(&format!("c{i}"), "0")).await.unwrap();
+        cms.create(&PostParams::default(), &cm(&format!("c{i}"), "0"))
+            .await
+            .unwrap();
         want.insert(format!("c{i}"), "0".to_string());
     }
     // 1,000 writes: updates through merge patches, and deletes of every third object.
@@ -71,7 +88,9 @@ async fn reflector_stays_in_sync_through_1000_writes() {
                 want.remove(&name);
             } else {
                 let patch = serde_json::json!({"data": {"v": round.to_string()}});
-                cms.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+                cms.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                    .await
+                    .unwrap();
                 want.insert(name, round.to_string());
             }
             writes += 1;
@@ -126,12 +145,17 @@ async fn watcher_recovers_across_apiserver_restart() {
     let (_etcd, mut api, client) = start().await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
     let (store, writer) = reflector::store();
-    let stream = reflector(writer, watcher(cms.clone(), watcher::Config::default()).default_backoff());
+    let stream = reflector(
+        writer,
+        watcher(cms.clone(), watcher::Config::default()).default_backoff(),
+    );
     let task = tokio::spawn(stream.applied_objects().for_each(|_| async {}));
     store.wait_until_ready().await.unwrap();
     let mut want = BTreeMap::new();
     for i in 0..20 {
-        cms.create(&PostParams::default(), &cm(&format!("r{i}"), "a")).await.unwrap();
+        cms.create(&PostParams::default(), &cm(&format!("r{i}"), "a"))
+            .await
+            .unwrap();
         want.insert(format!("r{i}"), "a".to_string());
     }
     converge(&store, &want).await;
@@ -146,7 +170,9 @@ async fn watcher_recovers_across_apiserver_restart() {
             want.remove(&format!("r{i}"));
         } else {
             let patch = serde_json::json!({"data": {"v": "b"}});
-            cms2.patch(&format!("r{i}"), &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+            cms2.patch(&format!("r{i}"), &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .unwrap();
             want.insert(format!("r{i}"), "b".to_string());
         }
     }

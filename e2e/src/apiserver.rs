@@ -112,7 +112,10 @@ impl ApiserverProcess {
             .stdout(log.try_clone()?)
             .stderr(log);
         let child = cmd.spawn().with_context(|| {
-            format!("cannot run {}: build it with `cargo build -p ferrokube-apiserver`", self.bin.display())
+            format!(
+                "cannot run {}: build it with `cargo build -p ferrokube-apiserver`",
+                self.bin.display()
+            )
         })?;
         self.child = Some(child);
         let client = self.client().await?;
@@ -121,7 +124,10 @@ impl ApiserverProcess {
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 let log = std::fs::read_to_string(&self.log).unwrap_or_default();
                 let tail: Vec<&str> = log.lines().rev().take(20).collect();
-                bail!("kube-apiserver exited during start-up ({status}); last log lines:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+                bail!(
+                    "kube-apiserver exited during start-up ({status}); last log lines:\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
             }
             let req = http::Request::get("/readyz").body(Vec::new())?;
             if let Ok(text) = client.request_text(req).await
@@ -130,7 +136,11 @@ impl ApiserverProcess {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("kube-apiserver did not become ready on {} within 60s; log: {}", self.url(), self.log.display());
+                bail!(
+                    "kube-apiserver did not become ready on {} within 60s; log: {}",
+                    self.url(),
+                    self.log.display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -147,7 +147,11 @@ fn check_required(m: &Map<String, Value>, schema: &Value, path: &Path, errs: &mu
     if let Some(req) = schema.get("required").and_then(Value::as_array) {
         for r in req.iter().filter_map(Value::as_str) {
             if !m.contains_key(r) {
-                let p = if path.to_string().is_empty() || path.to_string() == "<nil>" { Path::new(r) } else { path.child(r) };
+                let p = if path.to_string().is_empty() || path.to_string() == "<nil>" {
+                    Path::new(r)
+                } else {
+                    path.child(r)
+                };
                 errs.push(field::required(&p, ""));
             }
         }
@@ -161,7 +165,9 @@ fn validate_value(v: &Value, schema: &Value, path: &Path, errs: &mut Vec<field::
     let int_or_string = schema.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true));
     if let Some(want) = schema.get("type").and_then(Value::as_str) {
         let got = type_name(v);
-        let ok = got == want || (want == "number" && got == "integer") || (int_or_string && (got == "integer" || got == "string"));
+        let ok = got == want
+            || (want == "number" && got == "integer")
+            || (int_or_string && (got == "integer" || got == "string"));
         if !ok {
             errs.push(field::type_invalid(
                 path,
@@ -173,7 +179,10 @@ fn validate_value(v: &Value, schema: &Value, path: &Path, errs: &mut Vec<field::
     }
     if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
         if !allowed.contains(v) {
-            let valid: Vec<String> = allowed.iter().map(|a| a.as_str().map(str::to_string).unwrap_or_else(|| a.to_string())).collect();
+            let valid: Vec<String> = allowed
+                .iter()
+                .map(|a| a.as_str().map(str::to_string).unwrap_or_else(|| a.to_string()))
+                .collect();
             errs.push(field::not_supported(path, v.clone(), &valid));
         }
     }
@@ -182,12 +191,20 @@ fn validate_value(v: &Value, schema: &Value, path: &Path, errs: &mut Vec<field::
             let x = n.as_f64().unwrap_or(0.0);
             if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
                 if x < min {
-                    errs.push(field::invalid(path, v.clone(), format!("{path} in body should be greater than or equal to {min}")));
+                    errs.push(field::invalid(
+                        path,
+                        v.clone(),
+                        format!("{path} in body should be greater than or equal to {min}"),
+                    ));
                 }
             }
             if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
                 if x > max {
-                    errs.push(field::invalid(path, v.clone(), format!("{path} in body should be less than or equal to {max}")));
+                    errs.push(field::invalid(
+                        path,
+                        v.clone(),
+                        format!("{path} in body should be less than or equal to {max}"),
+                    ));
                 }
             }
         }
@@ -195,7 +212,11 @@ fn validate_value(v: &Value, schema: &Value, path: &Path, errs: &mut Vec<field::
             let len = s.chars().count() as u64;
             if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
                 if len < min {
-                    errs.push(field::invalid(path, v.clone(), format!("{path} in body should be at least {min} chars long")));
+                    errs.push(field::invalid(
+                        path,
+                        v.clone(),
+                        format!("{path} in body should be at least {min} chars long"),
+                    ));
                 }
             }
             if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
@@ -212,7 +233,11 @@ fn validate_value(v: &Value, schema: &Value, path: &Path, errs: &mut Vec<field::
             }
             if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
                 if (items.len() as u64) < min {
-                    errs.push(field::invalid(path, v.clone(), format!("{path} in body should have at least {min} items")));
+                    errs.push(field::invalid(
+                        path,
+                        v.clone(),
+                        format!("{path} in body should have at least {min} items"),
+                    ));
                 }
             }
             if let Some(item_schema) = schema.get("items") {
@@ -272,8 +297,16 @@ mod tests {
         assert_eq!(o["spec"]["mode"], "a");
         let errs = validate(&o, &schema());
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        assert!(text.iter().any(|t| t.contains("spec.size in body should be greater than or equal to 1")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("spec.tags[1] in body must be of type string")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("spec.size in body should be greater than or equal to 1")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("spec.tags[1] in body must be of type string")),
+            "{text:?}"
+        );
         let errs = validate(&json!({"spec": {}}), &schema());
         assert_eq!(errs[0].to_string(), "spec.size: Required value");
     }

@@ -21,7 +21,12 @@ pub async fn non_resource(
     info: &RequestInfo,
     query: &Query,
 ) -> Response<Body> {
-    let accept = req.headers().get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let accept = req
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let aggregated = wants_aggregated(&accept);
     let path = info.path.trim_end_matches('/');
     match path {
@@ -49,7 +54,10 @@ pub async fn non_resource(
         }
         _ => {}
     }
-    if let Some(check) = ["/healthz/", "/livez/", "/readyz/"].iter().find_map(|p| path.strip_prefix(p)) {
+    if let Some(check) = ["/healthz/", "/livez/", "/readyz/"]
+        .iter()
+        .find_map(|p| path.strip_prefix(p))
+    {
         return single_check(api, check).await;
     }
     if path.starts_with("/openapi/") {
@@ -57,25 +65,30 @@ pub async fn non_resource(
     }
     // /apis/<group> and /apis/<group>/<version>, /api/v1
     let core = info.api_prefix == "api";
-    if info.api_prefix == "apis" && info.api_version.is_empty() && !info.api_group.is_empty()
-        && let Some(g) = groups_view(api, false).into_iter().find(|g| g.name == info.api_group) {
-            return json_response(&api_group(&g));
-        }
-    if !info.api_version.is_empty() && info.parts.is_empty()
+    if info.api_prefix == "apis"
+        && info.api_version.is_empty()
+        && !info.api_group.is_empty()
+        && let Some(g) = groups_view(api, false).into_iter().find(|g| g.name == info.api_group)
+    {
+        return json_response(&api_group(&g));
+    }
+    if !info.api_version.is_empty()
+        && info.parts.is_empty()
         && let Some(g) = groups_view(api, core).into_iter().find(|g| g.name == info.api_group)
-        && let Some((_, resources)) = g.versions.iter().find(|(v, _)| *v == info.api_version) {
-            return json_response(&resource_list(&info.api_group, &info.api_version, resources));
-        }
-    status_response(
-        crate::handlers::rest::not_found_resource(),
-        None,
-    )
+        && let Some((_, resources)) = g.versions.iter().find(|(v, _)| *v == info.api_version)
+    {
+        return json_response(&resource_list(&info.api_group, &info.api_version, resources));
+    }
+    status_response(crate::handlers::rest::not_found_resource(), None)
 }
 
 fn wants_aggregated(accept: &str) -> bool {
     accept.split(',').any(|r| {
         let r = r.replace(' ', "");
-        r.contains("g=apidiscovery.k8s.io") && r.contains("v=v2") && !r.contains("v=v2beta1") && r.contains("as=APIGroupDiscoveryList")
+        r.contains("g=apidiscovery.k8s.io")
+            && r.contains("v=v2")
+            && !r.contains("v=v2beta1")
+            && r.contains("as=APIGroupDiscoveryList")
     })
 }
 
@@ -107,7 +120,11 @@ pub fn version() -> Value {
 }
 
 fn group_version(group: &str, version: &str) -> String {
-    if group.is_empty() { version.to_string() } else { format!("{group}/{version}") }
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    }
 }
 
 /// A served group: its versions in preference order, each with its resources.
@@ -160,10 +177,17 @@ fn groups_view(api: &Apiserver, core: bool) -> Vec<GroupView> {
         })
         .collect();
     if !core {
-        let mut custom: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<&'static ResourceInfo>>> =
-            Default::default();
+        let mut custom: std::collections::BTreeMap<
+            String,
+            std::collections::BTreeMap<String, Vec<&'static ResourceInfo>>,
+        > = Default::default();
         for spec in api.custom_resources() {
-            custom.entry(spec.info.group.to_string()).or_default().entry(spec.info.version.to_string()).or_default().push(spec.info);
+            custom
+                .entry(spec.info.group.to_string())
+                .or_default()
+                .entry(spec.info.version.to_string())
+                .or_default()
+                .push(spec.info);
         }
         for (name, versions) in custom {
             let mut versions: Vec<(String, Vec<&'static ResourceInfo>)> = versions.into_iter().collect();
@@ -270,7 +294,11 @@ fn aggregated_list(api: &Apiserver, core: bool) -> Value {
                 .collect();
             versions.push(json!({"version": v, "resources": resources, "freshness": "Current"}));
         }
-        let metadata = if core { json!({"creationTimestamp": null}) } else { json!({"name": g.name, "creationTimestamp": null}) };
+        let metadata = if core {
+            json!({"creationTimestamp": null})
+        } else {
+            json!({"name": g.name, "creationTimestamp": null})
+        };
         items.push(json!({"metadata": metadata, "versions": versions}));
     }
     json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items})
@@ -301,7 +329,11 @@ async fn run_check(api: &Apiserver, name: &str) -> Result<(), String> {
             }
         }
         "informer-sync" | "poststarthook/bootstrap-controller" => {
-            if api.ready.load(Ordering::Relaxed) { Ok(()) } else { Err("not finished".into()) }
+            if api.ready.load(Ordering::Relaxed) {
+                Ok(())
+            } else {
+                Err("not finished".into())
+            }
         }
         _ => Err("no such check".into()),
     }
@@ -345,7 +377,11 @@ async fn single_check(api: &Apiserver, name: &str) -> Response<Body> {
     }
     match run_check(api, name).await {
         Ok(()) => bytes_response(200, "text/plain; charset=utf-8", "ok"),
-        Err(reason) => bytes_response(500, "text/plain; charset=utf-8", format!("internal server error: {reason}\n")),
+        Err(reason) => bytes_response(
+            500,
+            "text/plain; charset=utf-8",
+            format!("internal server error: {reason}\n"),
+        ),
     }
 }
 

@@ -20,14 +20,28 @@ use crate::resource::ResourceSpec;
 use crate::store::{DeleteOptions, Deleted, ListOptions, ListResult, WriteOptions, group_resource};
 
 /// Handles a resource request.
-pub async fn resource(api: &Arc<Apiserver>, req: Request<Incoming>, info: &RequestInfo, query: &Query) -> Response<Body> {
+pub async fn resource(
+    api: &Arc<Apiserver>,
+    req: Request<Incoming>,
+    info: &RequestInfo,
+    query: &Query,
+) -> Response<Body> {
     let Some(spec) = api.resource(&info.api_group, &info.api_version, &info.resource) else {
         return status_response(not_found_resource(), None);
     };
-    let accept = req.headers().get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let accept = req
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let target = match codec::negotiate(accept.as_deref(), spec.crd.is_none(), info.subresource.is_empty()) {
         Ok(t) => t,
-        Err(_) => return status_response(Status::not_acceptable(&[codec::JSON, codec::YAML, codec::PROTOBUF]), None),
+        Err(_) => {
+            return status_response(
+                Status::not_acceptable(&[codec::JSON, codec::YAML, codec::PROTOBUF]),
+                None,
+            );
+        }
     };
     if !info.namespace.is_empty() && !spec.info.namespaced() && (info.resource != "namespaces") {
         return status_response(not_found_resource(), Some(target));
@@ -83,7 +97,9 @@ async fn verb(
             let content_type = content_type(&req);
             let body = read_body(req).await?;
             let (obj, warnings) = decode_body(spec, &content_type, &body, query)?;
-            let updated = api.update(spec, ns, &info.name, obj, false, &write_options(query)?).await?;
+            let updated = api
+                .update(spec, ns, &info.name, obj, false, &write_options(query)?)
+                .await?;
             with_warnings(object_response(spec, updated, 200, target), &warnings)
         }
         "patch" => {
@@ -130,11 +146,17 @@ async fn verb(
 }
 
 pub fn content_type(req: &Request<Incoming>) -> String {
-    codec::content_type_of(req.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))
+    codec::content_type_of(
+        req.headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 pub fn write_options(query: &Query) -> ApiResult<WriteOptions> {
-    Ok(WriteOptions { dry_run: dry_run(query)? })
+    Ok(WriteOptions {
+        dry_run: dry_run(query)?,
+    })
 }
 
 fn dry_run(query: &Query) -> ApiResult<bool> {
@@ -149,7 +171,12 @@ fn dry_run(query: &Query) -> ApiResult<bool> {
 
 /// Decodes a create/update body and applies `fieldValidation` (unknown and duplicate fields): Strict fails
 /// with 400, Warn (the default) answers with warnings, Ignore drops them silently.
-pub fn decode_body(spec: &ResourceSpec, content_type: &str, body: &[u8], query: &Query) -> ApiResult<(Value, Vec<String>)> {
+pub fn decode_body(
+    spec: &ResourceSpec,
+    content_type: &str,
+    body: &[u8],
+    query: &Query,
+) -> ApiResult<(Value, Vec<String>)> {
     let format = match content_type {
         codec::JSON | "" => Format::Json,
         codec::YAML => Format::Yaml,
@@ -175,7 +202,10 @@ pub fn decode_body(spec: &ResourceSpec, content_type: &str, body: &[u8], query: 
         }
     };
     if mode == "Strict" && !problems.is_empty() {
-        return Err(Status::bad_request(format!("strict decoding error: {}", problems.join(", "))));
+        return Err(Status::bad_request(format!(
+            "strict decoding error: {}",
+            problems.join(", ")
+        )));
     }
     Ok((obj, problems))
 }
@@ -196,7 +226,9 @@ fn with_warnings(resp: ApiResult<Response<Body>>, warnings: &[String]) -> ApiRes
 
 pub fn list_options(spec: &ResourceSpec, info: &RequestInfo, query: &Query) -> ApiResult<ListOptions> {
     let labels = match query.get("labelSelector").filter(|s| !s.is_empty()) {
-        Some(s) => Some(LabelSelector::parse(s).map_err(|e| Status::bad_request(format!("unable to parse requirement: {e}")))?),
+        Some(s) => Some(
+            LabelSelector::parse(s).map_err(|e| Status::bad_request(format!("unable to parse requirement: {e}")))?,
+        ),
         None => None,
     };
     let fields = match query.get("fieldSelector").filter(|s| !s.is_empty()) {
@@ -209,7 +241,10 @@ pub fn list_options(spec: &ResourceSpec, info: &RequestInfo, query: &Query) -> A
         None => None,
     };
     let limit = match query.get("limit").filter(|s| !s.is_empty()) {
-        Some(l) => l.parse::<i64>().map_err(|_| Status::bad_request(format!("invalid limit: {l}")))?.max(0),
+        Some(l) => l
+            .parse::<i64>()
+            .map_err(|_| Status::bad_request(format!("invalid limit: {l}")))?
+            .max(0),
         None => 0,
     };
     Ok(ListOptions {
@@ -227,13 +262,20 @@ pub fn list_options(spec: &ResourceSpec, info: &RequestInfo, query: &Query) -> A
 }
 
 fn delete_options(content_type: &str, body: &[u8], query: &Query) -> ApiResult<DeleteOptions> {
-    let mut opts = DeleteOptions { dry_run: dry_run(query)?, ..Default::default() };
+    let mut opts = DeleteOptions {
+        dry_run: dry_run(query)?,
+        ..Default::default()
+    };
     let parsed: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else if content_type == codec::PROTOBUF {
         crate::wire::decode_body(body).map_err(|e| Status::bad_request(e.to_string()))?
     } else {
-        let format = if content_type == codec::YAML { Format::Yaml } else { Format::Json };
+        let format = if content_type == codec::YAML {
+            Format::Yaml
+        } else {
+            Format::Json
+        };
         codec::decode_text(format, body).map_err(|e| Status::bad_request(e.to_string()))?
     };
     if let Some(g) = query.get("gracePeriodSeconds").and_then(|g| g.parse::<i64>().ok()) {
@@ -249,20 +291,30 @@ fn delete_options(content_type: &str, body: &[u8], query: &Query) -> ApiResult<D
         .filter(|s| !s.is_empty())
         .map(str::to_string);
     if let Some(p) = &opts.propagation_policy
-        && !matches!(p.as_str(), "Orphan" | "Background" | "Foreground") {
-            return Err(Status::bad_request(format!(
-                "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{p}\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""
-            )));
-        }
-    let orphan = parsed.get("orphanDependents").and_then(Value::as_bool).or_else(|| query.get("orphanDependents").map(|v| v == "true"));
+        && !matches!(p.as_str(), "Orphan" | "Background" | "Foreground")
+    {
+        return Err(Status::bad_request(format!(
+            "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{p}\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""
+        )));
+    }
+    let orphan = parsed
+        .get("orphanDependents")
+        .and_then(Value::as_bool)
+        .or_else(|| query.get("orphanDependents").map(|v| v == "true"));
     if orphan == Some(true) && opts.propagation_policy.is_none() {
         opts.propagation_policy = Some("Orphan".into());
     }
     if let Some(dr) = parsed.get("dryRun").and_then(Value::as_array) {
         opts.dry_run |= dr.iter().any(|v| v == "All");
     }
-    opts.precondition_uid = parsed.pointer("/preconditions/uid").and_then(Value::as_str).map(str::to_string);
-    opts.precondition_rv = parsed.pointer("/preconditions/resourceVersion").and_then(Value::as_str).map(str::to_string);
+    opts.precondition_uid = parsed
+        .pointer("/preconditions/uid")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    opts.precondition_rv = parsed
+        .pointer("/preconditions/resourceVersion")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok(opts)
 }
 
@@ -284,10 +336,18 @@ pub async fn patch(
         codec::MERGE_PATCH => PatchType::Merge,
         codec::STRATEGIC_PATCH if spec.crd.is_none() => PatchType::Strategic,
         _ if spec.crd.is_some() => {
-            return Err(Status::unsupported_media_type(&[codec::JSON_PATCH, codec::MERGE_PATCH, codec::APPLY_PATCH]));
+            return Err(Status::unsupported_media_type(&[
+                codec::JSON_PATCH,
+                codec::MERGE_PATCH,
+                codec::APPLY_PATCH,
+            ]));
         }
         _ => {
-            return Err(Status::unsupported_media_type(&[codec::JSON_PATCH, codec::MERGE_PATCH, codec::STRATEGIC_PATCH]));
+            return Err(Status::unsupported_media_type(&[
+                codec::JSON_PATCH,
+                codec::MERGE_PATCH,
+                codec::STRATEGIC_PATCH,
+            ]));
         }
     };
     let opts = write_options(query)?;
@@ -296,11 +356,15 @@ pub async fn patch(
     api.guaranteed_update(spec, ns, name, "", status_only, &opts, move |current_stored| {
         let current = crate::convert::from_storage(&spec2, current_stored.clone());
         let meta = crate::wire::patch_meta(&spec2);
-        let patched = ferrokube_apimachinery::patch::apply(patch_type, &current, body, meta)
-            .map_err(|e| e.to_status())?;
+        let patched =
+            ferrokube_apimachinery::patch::apply(patch_type, &current, body, meta).map_err(|e| e.to_status())?;
         let rv = object::resource_version(&patched);
         if !rv.is_empty() && rv != object::resource_version(&current) {
-            return Err(Status::conflict(&group_resource(&spec2), &name_owned, crate::store::CONFLICT_MESSAGE));
+            return Err(Status::conflict(
+                &group_resource(&spec2),
+                &name_owned,
+                crate::store::CONFLICT_MESSAGE,
+            ));
         }
         if object::name(&patched) != name_owned {
             return Err(Status::bad_request(format!(
@@ -315,7 +379,11 @@ pub async fn patch(
 
 /// The Status a completed delete answers with (upstream's `ReturnDeletedObject` is off for built-ins).
 fn deleted_response(spec: &ResourceSpec, obj: &Value, target: Target) -> ApiResult<Response<Body>> {
-    let status = Status::deleted(&GroupResource::new(spec.info.group, spec.info.plural), object::name(obj), object::uid(obj));
+    let status = Status::deleted(
+        &GroupResource::new(spec.info.group, spec.info.plural),
+        object::name(obj),
+        object::uid(obj),
+    );
     Ok(status_response(status, Some(target)))
 }
 
@@ -325,11 +393,27 @@ pub fn object_response(spec: &ResourceSpec, obj: Value, code: u16, target: Targe
         As::Object => encode_value(spec, &obj, code, target),
         As::Table => {
             let table = crate::tables::table(spec, std::slice::from_ref(&obj), None, None, target);
-            encode_value(spec, &table, code, Target { as_: As::Object, ..target })
+            encode_value(
+                spec,
+                &table,
+                code,
+                Target {
+                    as_: As::Object,
+                    ..target
+                },
+            )
         }
         As::PartialObjectMetadata | As::PartialObjectMetadataList => {
             let pom = partial_metadata(&obj, target.meta_version);
-            encode_value(spec, &pom, code, Target { as_: As::Object, ..target })
+            encode_value(
+                spec,
+                &pom,
+                code,
+                Target {
+                    as_: As::Object,
+                    ..target
+                },
+            )
         }
     }
 }
@@ -364,7 +448,8 @@ fn list_response(spec: &ResourceSpec, result: ListResult, target: Target) -> Api
         meta.insert("remainingItemCount".into(), json!(r));
     }
     if target.as_ == As::Object && target.format == Format::Json && spec.is_storage_version() {
-        let head = json!({"kind": format!("{}List", spec.info.kind), "apiVersion": spec.info.api_version(), "metadata": meta});
+        let head =
+            json!({"kind": format!("{}List", spec.info.kind), "apiVersion": spec.info.api_version(), "metadata": meta});
         let mut out = serde_json::to_vec(&head).map_err(Status::internal_error)?;
         out.pop(); // the closing brace
         out.extend_from_slice(b",\"items\":[");
@@ -386,7 +471,15 @@ fn list_response(spec: &ResourceSpec, result: ListResult, target: Target) -> Api
     match target.as_ {
         As::Table => {
             let table = crate::tables::table(spec, &items, Some(&meta), Some(result.resource_version), target);
-            encode_value(spec, &table, 200, Target { as_: As::Object, ..target })
+            encode_value(
+                spec,
+                &table,
+                200,
+                Target {
+                    as_: As::Object,
+                    ..target
+                },
+            )
         }
         As::PartialObjectMetadata | As::PartialObjectMetadataList => {
             let list = json!({
@@ -395,7 +488,15 @@ fn list_response(spec: &ResourceSpec, result: ListResult, target: Target) -> Api
                 "metadata": meta,
                 "items": items.iter().map(|o| partial_metadata(o, target.meta_version)).collect::<Vec<_>>(),
             });
-            encode_value(spec, &list, 200, Target { as_: As::Object, ..target })
+            encode_value(
+                spec,
+                &list,
+                200,
+                Target {
+                    as_: As::Object,
+                    ..target
+                },
+            )
         }
         As::Object => {
             let list = json!({

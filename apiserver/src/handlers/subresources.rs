@@ -31,7 +31,12 @@ pub async fn handle(
     let ns = info.namespace.as_str();
     let name = info.name.as_str();
     match (sub.name, info.verb.as_str()) {
-        ("status", "get") => object_response(spec, api.get(spec, ns, name, query.str("resourceVersion")).await?, 200, target),
+        ("status", "get") => object_response(
+            spec,
+            api.get(spec, ns, name, query.str("resourceVersion")).await?,
+            200,
+            target,
+        ),
         ("status", "update") => {
             let ct = content_type(&req);
             let body = read_body(req).await?;
@@ -75,7 +80,11 @@ pub async fn handle(
                     };
                     let rv = object::resource_version(&new_scale);
                     if !rv.is_empty() && rv != object::resource_version(current) {
-                        return Err(Status::conflict(&group_resource(&spec2), &name_owned, crate::store::CONFLICT_MESSAGE));
+                        return Err(Status::conflict(
+                            &group_resource(&spec2),
+                            &name_owned,
+                            crate::store::CONFLICT_MESSAGE,
+                        ));
                     }
                     let replicas = new_scale.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0);
                     if replicas < 0 {
@@ -106,8 +115,16 @@ pub async fn handle(
             let ct = content_type(&req);
             let body = read_body(req).await?;
             let binding = decode_any(&ct, &body)?;
-            let node = binding.pointer("/target/name").and_then(Value::as_str).unwrap_or("").to_string();
-            let pod_name = if object::name(&binding).is_empty() { name.to_string() } else { object::name(&binding).to_string() };
+            let node = binding
+                .pointer("/target/name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let pod_name = if object::name(&binding).is_empty() {
+                name.to_string()
+            } else {
+                object::name(&binding).to_string()
+            };
             if node.is_empty() {
                 return Err(Status::invalid(
                     &ferrokube_apimachinery::status::GroupKind::new("", "Binding"),
@@ -163,8 +180,13 @@ pub async fn handle(
             check_disruption_budgets(api, ns, &pod).await?;
             let opts = DeleteOptions {
                 dry_run: write_options(query)?.dry_run,
-                grace_period_seconds: eviction.pointer("/deleteOptions/gracePeriodSeconds").and_then(Value::as_i64),
-                precondition_uid: eviction.pointer("/deleteOptions/preconditions/uid").and_then(Value::as_str).map(str::to_string),
+                grace_period_seconds: eviction
+                    .pointer("/deleteOptions/gracePeriodSeconds")
+                    .and_then(Value::as_i64),
+                precondition_uid: eviction
+                    .pointer("/deleteOptions/preconditions/uid")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 precondition_rv: eviction
                     .pointer("/deleteOptions/preconditions/resourceVersion")
                     .and_then(Value::as_str)
@@ -183,19 +205,34 @@ pub async fn handle(
             let finalizers = obj.pointer("/spec/finalizers").cloned().unwrap_or(json!([]));
             let opts = write_options(query)?;
             let updated = api
-                .guaranteed_update(spec, "", name, object::resource_version(&obj), false, &opts, move |current| {
-                    let mut new = current.clone();
-                    let s = new.as_object_mut().map(|m| m.entry("spec").or_insert_with(|| json!({})));
-                    if let Some(s) = s.and_then(Value::as_object_mut) {
-                        s.insert("finalizers".into(), finalizers.clone());
-                    }
-                    Ok(new)
-                })
+                .guaranteed_update(
+                    spec,
+                    "",
+                    name,
+                    object::resource_version(&obj),
+                    false,
+                    &opts,
+                    move |current| {
+                        let mut new = current.clone();
+                        let s = new
+                            .as_object_mut()
+                            .map(|m| m.entry("spec").or_insert_with(|| json!({})));
+                        if let Some(s) = s.and_then(Value::as_object_mut) {
+                            s.insert("finalizers".into(), finalizers.clone());
+                        }
+                        Ok(new)
+                    },
+                )
                 .await?;
             // The namespace's last finalizer is gone: remove it now.
-            let spec_finalizers_empty =
-                updated.pointer("/spec/finalizers").and_then(Value::as_array).is_none_or(|a| a.is_empty());
-            if spec_finalizers_empty && object::deletion_timestamp(&updated).is_some() && object::finalizers(&updated).is_empty() {
+            let spec_finalizers_empty = updated
+                .pointer("/spec/finalizers")
+                .and_then(Value::as_array)
+                .is_none_or(|a| a.is_empty());
+            if spec_finalizers_empty
+                && object::deletion_timestamp(&updated).is_some()
+                && object::finalizers(&updated).is_empty()
+            {
                 let _ = api.delete(spec, "", name, &DeleteOptions::default()).await;
             }
             object_response(spec, updated, 200, target)
@@ -224,7 +261,11 @@ fn decode_any(content_type: &str, body: &[u8]) -> ApiResult<Value> {
     if content_type == crate::codec::PROTOBUF {
         return crate::wire::decode_body(body).map_err(|e| Status::bad_request(e.to_string()));
     }
-    let format = if content_type == crate::codec::YAML { crate::codec::Format::Yaml } else { crate::codec::Format::Json };
+    let format = if content_type == crate::codec::YAML {
+        crate::codec::Format::Yaml
+    } else {
+        crate::codec::Format::Json
+    };
     crate::codec::decode_text(format, body).map_err(|e| Status::bad_request(e.to_string()))
 }
 
@@ -252,11 +293,20 @@ fn scale_of(spec: &ResourceSpec, obj: &Value) -> Value {
                 m.insert(k.into(), v.clone());
             }
         }
-        let replicas = crate::crd::json_path(obj, &paths.spec_replicas).cloned().unwrap_or(json!(0));
-        let current = crate::crd::json_path(obj, &paths.status_replicas).cloned().unwrap_or(json!(0));
+        let replicas = crate::crd::json_path(obj, &paths.spec_replicas)
+            .cloned()
+            .unwrap_or(json!(0));
+        let current = crate::crd::json_path(obj, &paths.status_replicas)
+            .cloned()
+            .unwrap_or(json!(0));
         let mut status = serde_json::Map::new();
         status.insert("replicas".into(), current);
-        if let Some(sel) = paths.label_selector.as_deref().and_then(|p| crate::crd::json_path(obj, p)).and_then(Value::as_str) {
+        if let Some(sel) = paths
+            .label_selector
+            .as_deref()
+            .and_then(|p| crate::crd::json_path(obj, p))
+            .and_then(Value::as_str)
+        {
             status.insert("selector".into(), json!(sel));
         }
         return json!({"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": m, "spec": {"replicas": replicas}, "status": status});
@@ -273,7 +323,11 @@ fn scale_of(spec: &ResourceSpec, obj: &Value) -> Value {
         Some(sel) if spec.storage_kind == "ReplicationController" => {
             let set: std::collections::BTreeMap<String, String> = sel
                 .as_object()
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                        .collect()
+                })
                 .unwrap_or_default();
             LabelSelector::from_set(&set).to_string()
         }
@@ -281,7 +335,10 @@ fn scale_of(spec: &ResourceSpec, obj: &Value) -> Value {
         None => String::new(),
     };
     let mut status = serde_json::Map::new();
-    status.insert("replicas".into(), obj.pointer("/status/replicas").cloned().unwrap_or(json!(0)));
+    status.insert(
+        "replicas".into(),
+        obj.pointer("/status/replicas").cloned().unwrap_or(json!(0)),
+    );
     if !selector.is_empty() {
         status.insert("selector".into(), json!(selector));
     }
@@ -296,32 +353,52 @@ fn scale_of(spec: &ResourceSpec, obj: &Value) -> Value {
 
 /// `{"status":"Success","code":201}`, what binding and eviction answer.
 fn created_status() -> Status {
-    Status { status: "Success".into(), code: 201, ..Default::default() }
+    Status {
+        status: "Success".into(),
+        code: 201,
+        ..Default::default()
+    }
 }
 
 /// A metav1.LabelSelector as the selector string upstream's Scale carries.
 fn label_selector_string(sel: &Value) -> String {
-    crate::object::label_selector(sel).map(|s| s.to_string()).unwrap_or_default()
+    crate::object::label_selector(sel)
+        .map(|s| s.to_string())
+        .unwrap_or_default()
 }
 
 /// Refuses an eviction that a PodDisruptionBudget forbids right now (429, as upstream).
 async fn check_disruption_budgets(api: &Arc<Apiserver>, ns: &str, pod: &Value) -> ApiResult<()> {
-    let Some(pdb_spec) = api.resource("policy", "v1", "poddisruptionbudgets") else { return Ok(()) };
+    let Some(pdb_spec) = api.resource("policy", "v1", "poddisruptionbudgets") else {
+        return Ok(());
+    };
     let opts = crate::store::ListOptions {
         namespace: Some(ns.to_string()),
-        filter: crate::cache::Filter { namespace: Some(ns.to_string()), ..Default::default() },
+        filter: crate::cache::Filter {
+            namespace: Some(ns.to_string()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let pdbs = api.list(&pdb_spec, &opts).await?;
     let labels: std::collections::BTreeMap<String, String> = object::labels(pod).into_iter().collect();
     for e in &pdbs.items {
-        let Ok(pdb) = serde_json::from_slice::<Value>(&e.json) else { continue };
-        let Some(sel) = pdb.pointer("/spec/selector") else { continue };
-        let Some(selector) = crate::object::label_selector(sel) else { continue };
+        let Ok(pdb) = serde_json::from_slice::<Value>(&e.json) else {
+            continue;
+        };
+        let Some(sel) = pdb.pointer("/spec/selector") else {
+            continue;
+        };
+        let Some(selector) = crate::object::label_selector(sel) else {
+            continue;
+        };
         if selector.is_empty() || !selector.matches(&labels) {
             continue;
         }
-        let allowed = pdb.pointer("/status/disruptionsAllowed").and_then(Value::as_i64).unwrap_or(0);
+        let allowed = pdb
+            .pointer("/status/disruptionsAllowed")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
         if allowed <= 0 {
             return Err(Status::failure(
                 429,

@@ -53,7 +53,9 @@ pub async fn watch(
     let rv: i64 = if rv_param.is_empty() {
         0
     } else {
-        rv_param.parse().map_err(|_| Status::bad_request(format!("invalid resource version: {rv_param}")))?
+        rv_param
+            .parse()
+            .map_err(|_| Status::bad_request(format!("invalid resource version: {rv_param}")))?
     };
     let timeout = match query.get("timeoutSeconds").and_then(|t| t.parse::<u64>().ok()) {
         Some(t) if t > 0 => Duration::from_secs(t),
@@ -64,7 +66,11 @@ pub async fn watch(
     let (from, initial) = match send_initial {
         Some(true) => {
             // Watch-list: the state at a revision not older than rv (the current one when rv is unset).
-            let want = if rv == 0 { api.etcd.current_revision().await.unwrap_or(0) } else { rv };
+            let want = if rv == 0 {
+                api.etcd.current_revision().await.unwrap_or(0)
+            } else {
+                rv
+            };
             let _ = cache.wait_for(want, Duration::from_secs(3)).await;
             (0, true)
         }
@@ -85,15 +91,20 @@ pub async fn watch(
     let api2 = api.clone();
     tokio::spawn(async move {
         let _guard = guard;
-        let watchers = api2.metrics.watchers.get_or_create(&crate::metrics::WatcherLabels {
-            group: spec.info.group.to_string(),
-            version: spec.info.version.to_string(),
-            kind: spec.info.kind.to_string(),
-        }).clone();
+        let watchers = api2
+            .metrics
+            .watchers
+            .get_or_create(&crate::metrics::WatcherLabels {
+                group: spec.info.group.to_string(),
+                version: spec.info.version.to_string(),
+                kind: spec.info.kind.to_string(),
+            })
+            .clone();
         watchers.inc();
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
-        let mut bookmark_timer = tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_INTERVAL, BOOKMARK_INTERVAL);
+        let mut bookmark_timer =
+            tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_INTERVAL, BOOKMARK_INTERVAL);
         let mut initial_pending = send_initial == Some(true);
         let mut last_rv = start_rev;
         'stream: loop {
@@ -135,7 +146,8 @@ pub async fn watch(
         Format::Yaml | Format::Json => codec::JSON,
     };
     let mut resp = Response::new(body);
-    resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    resp.headers_mut()
+        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
     Ok(resp)
 }
 
