@@ -1,0 +1,166 @@
+//! A datastore plus a kube-apiserver on it, the kube-rs clients that load it, and per-process CPU and memory
+//! readings.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use ferrokube_e2e::apiserver::ApiserverProcess;
+use ferrokube_e2e::etcd::{Backend, EtcdServer};
+
+use crate::pod::NAMESPACE;
+
+/// Longest any single request may take before it counts as failed.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A fresh datastore and apiserver, with `clients` kube-rs clients (each its own connection pool) and the
+/// bench namespace created.
+pub struct Stack {
+    pub apiserver: ApiserverProcess,
+    pub etcd: EtcdServer,
+    pub clients: Vec<kube::Client>,
+}
+
+impl Stack {
+    pub async fn start(backend: &Backend, clients: usize) -> anyhow::Result<Self> {
+        let etcd = EtcdServer::start(backend.clone(), &[]).await?;
+        let apiserver = ApiserverProcess::start(&etcd.endpoint(), &[])
+            .await
+            .with_context(|| format!("starting kube-apiserver on {backend}"))?;
+        let mut cs = Vec::with_capacity(clients.max(1));
+        for _ in 0..clients.max(1) {
+            cs.push(apiserver.client().await?);
+        }
+        let body = serde_json::to_vec(&serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": NAMESPACE},
+        }))?;
+        send(&cs[0], post("/api/v1/namespaces", body)?)
+            .await
+            .context("creating the bench namespace")?;
+        Ok(Stack {
+            apiserver,
+            etcd,
+            clients: cs,
+        })
+    }
+
+    /// The client for task `i` (round-robin).
+    pub fn client(&self, i: usize) -> kube::Client {
+        self.clients[i % self.clients.len()].clone()
+    }
+
+    /// CPU time both server processes have used so far.
+    pub fn cpu(&self) -> CpuReading {
+        CpuReading {
+            apiserver: self.apiserver.pid().and_then(cpu_secs),
+            datastore: self.etcd.pid().and_then(cpu_secs),
+        }
+    }
+
+    pub fn apiserver_rss_kib(&self) -> anyhow::Result<u64> {
+        self.apiserver
+            .rss_kib()
+            .ok_or_else(|| anyhow::anyhow!("cannot read the RSS of kube-apiserver (has it exited?)"))
+    }
+
+    pub fn datastore_rss_kib(&self) -> anyhow::Result<u64> {
+        self.etcd
+            .rss_kib()
+            .ok_or_else(|| anyhow::anyhow!("cannot read the RSS of {:?} (has it exited?)", self.etcd))
+    }
+}
+
+/// CPU seconds (user + system) of the two server processes at one instant.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuReading {
+    pub apiserver: Option<f64>,
+    pub datastore: Option<f64>,
+}
+
+impl CpuReading {
+    /// Microseconds of CPU per operation between `self` and the later reading `end`, for (apiserver, datastore).
+    pub fn per_op_us(&self, end: &CpuReading, ops: usize) -> (Option<f64>, Option<f64>) {
+        let per = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if ops > 0 => Some((b - a) * 1e6 / ops as f64),
+            _ => None,
+        };
+        (per(self.apiserver, end.apiserver), per(self.datastore, end.datastore))
+    }
+}
+
+/// User + system CPU seconds of a process, from `/proc/<pid>/stat` (clock ticks of 1/100 s).
+pub fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat_cpu(&stat)
+}
+
+fn parse_stat_cpu(stat: &str) -> Option<f64> {
+    // The command name (field 2) may contain spaces; the fields after its closing parenthesis start at 3.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
+/// A POST of a JSON body.
+pub fn post(path: &str, body: Vec<u8>) -> anyhow::Result<http::Request<Vec<u8>>> {
+    Ok(http::Request::post(path)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body)?)
+}
+
+/// A GET asking for JSON.
+pub fn get(path: &str) -> anyhow::Result<http::Request<Vec<u8>>> {
+    Ok(http::Request::get(path)
+        .header(http::header::ACCEPT, "application/json")
+        .body(Vec::new())?)
+}
+
+/// Sends `req` with [`REQUEST_TIMEOUT`]; a non-2xx answer is an error carrying the Status message.
+pub async fn send(client: &kube::Client, req: http::Request<Vec<u8>>) -> anyhow::Result<String> {
+    let what = format!("{} {}", req.method(), req.uri().path());
+    match tokio::time::timeout(REQUEST_TIMEOUT, client.request_text(req)).await {
+        Ok(r) => r.with_context(|| format!("{what} failed")),
+        Err(_) => anyhow::bail!("{what} timed out after {REQUEST_TIMEOUT:?}"),
+    }
+}
+
+/// A short name of a datastore, for file names.
+pub fn label(backend: &Backend) -> &'static str {
+    match backend {
+        Backend::Etcd => "etcd",
+        Backend::Shim(_) => "shim",
+    }
+}
+
+pub fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_cpu_fields_after_the_command_name() {
+        let stat = "1234 (kube apiserver) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 8 0 1 1 1";
+        assert_eq!(parse_stat_cpu(stat), Some(3.0));
+        assert_eq!(parse_stat_cpu("garbage"), None);
+    }
+
+    #[test]
+    fn cpu_per_op() {
+        let a = CpuReading {
+            apiserver: Some(1.0),
+            datastore: Some(2.0),
+        };
+        let b = CpuReading {
+            apiserver: Some(2.0),
+            datastore: None,
+        };
+        assert_eq!(a.per_op_us(&b, 1000), (Some(1000.0), None));
+        assert_eq!(a.per_op_us(&b, 0), (None, None));
+    }
+}
