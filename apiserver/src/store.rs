@@ -706,3 +706,54 @@ fn prepare_identity(spec: &ResourceSpec, namespace: &str, obj: &mut Value) -> Ap
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continue_tokens_round_trip_in_upstreams_format() {
+        let token = encode_continue(42, "/registry/pods/default/web-1", "/registry/pods/");
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE.decode(&token).unwrap();
+        let v: Value = serde_json::from_slice(&raw).unwrap();
+        assert_eq!(
+            v,
+            json!({"v": "meta.k8s.io/v1", "rv": 42, "start": "default/web-1\u{0}"})
+        );
+        let (rv, start) = decode_continue(&token, "/registry/pods/").unwrap();
+        assert_eq!((rv, start.as_str()), (42, "/registry/pods/default/web-1\u{0}"));
+    }
+
+    #[test]
+    fn bad_continue_tokens_and_versions_are_400() {
+        assert_eq!(decode_continue("!!!", "/registry/pods/").unwrap_err().code, 400);
+        use base64::Engine;
+        let escape =
+            base64::engine::general_purpose::URL_SAFE.encode(r#"{"v":"meta.k8s.io/v1","rv":3,"start":"../secrets/"}"#);
+        assert_eq!(decode_continue(&escape, "/registry/pods/").unwrap_err().code, 400);
+        assert_eq!(parse_rv("abc").unwrap_err().message, "invalid resource version: abc");
+        assert_eq!(parse_rv("").unwrap(), 0);
+    }
+
+    #[test]
+    fn only_pods_on_a_node_are_deleted_gracefully() {
+        let pods = crate::resource::all()
+            .into_iter()
+            .find(|r| r.info.plural == "pods")
+            .unwrap();
+        let unscheduled = json!({"spec": {"terminationGracePeriodSeconds": 30}});
+        assert_eq!(graceful_period(&pods, &unscheduled, None), 0);
+        let running =
+            json!({"spec": {"nodeName": "n1", "terminationGracePeriodSeconds": 30}, "status": {"phase": "Running"}});
+        assert_eq!(graceful_period(&pods, &running, None), 30);
+        assert_eq!(graceful_period(&pods, &running, Some(0)), 0);
+        let done = json!({"spec": {"nodeName": "n1"}, "status": {"phase": "Succeeded"}});
+        assert_eq!(graceful_period(&pods, &done, None), 0);
+        let cms = crate::resource::all()
+            .into_iter()
+            .find(|r| r.info.plural == "configmaps")
+            .unwrap();
+        assert_eq!(graceful_period(&cms, &running, Some(10)), 0);
+    }
+}

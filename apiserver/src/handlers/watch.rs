@@ -123,7 +123,11 @@ pub async fn watch(
                         break 'stream;
                     };
                     last_rv = last_rv.max(item.obj.rv);
-                    let Some(frame) = encode_event(&spec, item.kind, &item.obj, target.format) else { continue };
+                    let frame = match target.as_ {
+                        crate::codec::As::Object => encode_event(&spec, item.kind, &item.obj, target.format),
+                        _ => encode_converted(&spec, item.kind, &item.obj, target),
+                    };
+                    let Some(frame) = frame else { continue };
                     if tx.send(Ok(Frame::data(frame))).await.is_err() {
                         break 'stream;
                     }
@@ -179,6 +183,19 @@ fn encode_event(spec: &ResourceSpec, kind: WatchEventType, obj: &Entry, format: 
             Some(Bytes::from(out))
         }
     }
+}
+
+/// A watch event whose object is rendered as a Table (`kubectl get -w`) or as PartialObjectMetadata.
+fn encode_converted(spec: &ResourceSpec, kind: WatchEventType, obj: &Entry, target: Target) -> Option<Bytes> {
+    let v: Value = serde_json::from_slice(&obj.json).ok()?;
+    let v = crate::convert::from_storage(spec, v);
+    let converted = match target.as_ {
+        crate::codec::As::Table => crate::tables::table(spec, std::slice::from_ref(&v), None, None, target),
+        _ => super::rest::partial_metadata(&v, target.meta_version),
+    };
+    let mut out = serde_json::to_vec(&json!({"type": kind.as_str(), "object": converted})).ok()?;
+    out.push(b'\n');
+    Some(Bytes::from(out))
 }
 
 fn encode_bookmark(spec: &ResourceSpec, rev: i64, initial_events_end: bool, format: Format) -> Bytes {
