@@ -64,13 +64,16 @@ fn string_list_wrapper(m: &Message) -> bool {
         && m.fields[0].ty == FieldType::String
 }
 
-/// The messages reachable from `roots` through fields (inline structs included).
+/// The messages reachable from `roots` through fields. Structs that are only ever inlined into another
+/// (`VolumeSource` into `Volume`) have their fields written into the parent and get no definition.
 pub fn reachable(roots: impl IntoIterator<Item = MessageId>) -> BTreeSet<MessageId> {
     let s = schema();
     let mut seen = BTreeSet::new();
-    let mut stack: Vec<MessageId> = roots.into_iter().collect();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
+    let mut inlined = BTreeSet::new();
+    let mut stack: Vec<(MessageId, bool)> = roots.into_iter().map(|id| (id, false)).collect();
+    while let Some((id, inline)) = stack.pop() {
+        let first = if inline { inlined.insert(id) } else { seen.insert(id) };
+        if !first || (seen.contains(&id) && inlined.contains(&id)) {
             continue;
         }
         let m = s.message(id);
@@ -78,10 +81,8 @@ pub fn reachable(roots: impl IntoIterator<Item = MessageId>) -> BTreeSet<Message
             continue;
         }
         for f in &m.fields {
-            if let FieldType::Message(t) = f.ty
-                && !seen.contains(&t)
-            {
-                stack.push(t);
+            if let FieldType::Message(t) = f.ty {
+                stack.push((t, f.inline));
             }
         }
     }
@@ -98,17 +99,18 @@ pub struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// The definitions of `ids`, keyed by definition name (sorted).
-    pub fn definitions(&self, ids: &BTreeSet<MessageId>) -> BTreeMap<String, Value> {
+    /// The definitions of `ids` as (name, schema), sorted by name, each built when the iterator reaches it.
+    pub fn definitions<'b>(&'b self, ids: &BTreeSet<MessageId>) -> impl Iterator<Item = (String, Value)> + 'b {
         let s = schema();
-        ids.iter()
-            .map(|&id| {
-                let m = s.message(id);
-                let name = definition_name(&m.name);
-                let def = self.definition(m, &name);
-                (name, def)
-            })
-            .collect()
+        let mut named: Vec<(String, MessageId)> = ids
+            .iter()
+            .map(|&id| (definition_name(&s.message(id).name), id))
+            .collect();
+        named.sort();
+        named.into_iter().map(move |(name, id)| {
+            let def = self.definition(s.message(id), &name);
+            (name, def)
+        })
     }
 
     fn definition(&self, m: &Message, name: &str) -> Value {

@@ -14,7 +14,7 @@ pub mod proto;
 
 use bytes::Bytes;
 
-pub use documents::{v2_document, v3_discovery, v3_document, v3_group_versions};
+pub use documents::{v2_json_bytes, v2_protobuf_bytes, v3_bytes, v3_discovery, v3_group_versions};
 
 /// Which OpenAPI version a document follows; they differ in references and a few type encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

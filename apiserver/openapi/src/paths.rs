@@ -2,7 +2,7 @@
 //! the `x-kubernetes-action` and `x-kubernetes-group-version-kind` extensions kubectl looks up (a PATCH
 //! operation that lists `fieldValidation` tells kubectl the server validates fields itself).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use ferrokube_apimachinery::resources::{self, ResourceInfo, Verb};
 use ferrokube_apischema::{MessageId, schema};
@@ -140,21 +140,29 @@ struct Op {
     produces: &'static [&'static str],
 }
 
-/// Paths of a group version and the messages they refer to.
-pub struct GroupVersionPaths {
-    pub paths: BTreeMap<String, Value>,
+/// Where path items go as they are built, and the messages they refer to.
+pub struct GroupVersionPaths<'a> {
+    /// Receives each path with its item (collection, all namespaces, object, subresources, per resource);
+    /// `None` when only the messages are wanted.
+    pub sink: Option<&'a mut dyn FnMut(String, Value)>,
     pub messages: BTreeSet<MessageId>,
 }
 
-pub fn group_version_paths(group: &str, version: &str, flavor: Flavor) -> GroupVersionPaths {
+/// Builds the paths of a group version one at a time into `sink` and returns the messages they refer to.
+pub fn group_version_paths(
+    group: &str,
+    version: &str,
+    flavor: Flavor,
+    sink: Option<&mut dyn FnMut(String, Value)>,
+) -> BTreeSet<MessageId> {
     let mut out = GroupVersionPaths {
-        paths: BTreeMap::new(),
+        sink,
         messages: BTreeSet::new(),
     };
     for r in resources::group_version_resources(group, version) {
         add_resource(r, flavor, &mut out);
     }
-    out
+    out.messages
 }
 
 fn message_name(group: &str, version: &str, kind: &str) -> Option<(MessageId, String)> {
@@ -167,7 +175,7 @@ fn meta(kind: &str) -> Option<(MessageId, String)> {
     Some((m.id, definition_name(&m.name)))
 }
 
-fn add_resource(r: &ResourceInfo, flavor: Flavor, out: &mut GroupVersionPaths) {
+fn add_resource(r: &ResourceInfo, flavor: Flavor, out: &mut GroupVersionPaths<'_>) {
     let Some((kind_id, kind_def)) = message_name(r.group, r.version, r.kind) else {
         return;
     };
@@ -330,7 +338,8 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-fn insert_path(out: &mut GroupVersionPaths, flavor: Flavor, path: &str, path_params: &[Param], ops: Vec<Op>) {
+fn insert_path(out: &mut GroupVersionPaths<'_>, flavor: Flavor, path: &str, path_params: &[Param], ops: Vec<Op>) {
+    let Some(sink) = out.sink.as_mut() else { return };
     if ops.is_empty() {
         return;
     }
@@ -341,7 +350,7 @@ fn insert_path(out: &mut GroupVersionPaths, flavor: Flavor, path: &str, path_par
     let mut params: Vec<Value> = path_params.iter().map(|p| parameter(*p, "path", flavor)).collect();
     params.push(parameter(PRETTY, "query", flavor));
     item.insert("parameters".into(), Value::Array(params));
-    out.paths.insert(path.to_string(), Value::Object(sorted(item)));
+    sink(path.to_string(), Value::Object(sorted(item)));
 }
 
 fn parameter((name, ty, description): Param, location: &str, flavor: Flavor) -> Value {

@@ -64,38 +64,43 @@ fn obj(v: &Value) -> Option<&Map<String, Value>> {
     v.as_object()
 }
 
-/// `openapi.v2.Document` of a Swagger 2.0 JSON document.
-pub fn encode_document(doc: &Value) -> Vec<u8> {
-    let mut w = Writer::default();
-    let Some(d) = obj(doc) else { return w.0 };
-    w.opt_string(1, d.get("swagger"));
-    if let Some(info) = d.get("info").and_then(obj) {
+/// Builds an `openapi.v2.Document` piece by piece: paths and definitions are encoded as they come, so the
+/// whole JSON document never has to exist at once.
+#[derive(Default)]
+pub struct DocumentEncoder {
+    paths: Writer,
+    definitions: Writer,
+}
+
+impl DocumentEncoder {
+    /// One `paths` entry (a `NamedPathItem`).
+    pub fn path(&mut self, name: &str, item: &Value) {
+        self.paths.message(2, |w| {
+            w.string(1, name);
+            w.message(2, |w| path_item(w, item));
+        });
+    }
+
+    /// One `definitions` entry (a `NamedSchema`).
+    pub fn definition(&mut self, name: &str, s: &Value) {
+        self.definitions.message(1, |w| {
+            w.string(1, name);
+            w.message(2, |w| schema(w, s));
+        });
+    }
+
+    /// The document with `swagger`, `info` (title, version) and the entries added so far.
+    pub fn finish(self, swagger: &str, title: &str, version: &str) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.string(1, swagger);
         w.message(2, |w| {
-            w.opt_string(1, info.get("title"));
-            w.opt_string(2, info.get("version"));
+            w.string(1, title);
+            w.string(2, version);
         });
+        w.bytes(8, &self.paths.0);
+        w.bytes(9, &self.definitions.0);
+        w.0
     }
-    if let Some(paths) = d.get("paths").and_then(obj) {
-        w.message(8, |w| {
-            for (name, item) in paths {
-                w.message(2, |w| {
-                    w.string(1, name);
-                    w.message(2, |w| path_item(w, item));
-                });
-            }
-        });
-    }
-    if let Some(defs) = d.get("definitions").and_then(obj) {
-        w.message(9, |w| {
-            for (name, s) in defs {
-                w.message(1, |w| {
-                    w.string(1, name);
-                    w.message(2, |w| schema(w, s));
-                });
-            }
-        });
-    }
-    w.0
 }
 
 fn path_item(w: &mut Writer, item: &Value) {

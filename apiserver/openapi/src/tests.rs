@@ -121,6 +121,8 @@ fn pod_spec_carries_patch_metadata_and_list_types() {
     // Inline structs are flattened: Volume has configMap, not volumeSource.
     let volume = &schemas["io.k8s.api.core.v1.Volume"]["properties"];
     assert!(volume.get("configMap").is_some() && volume.get("volumeSource").is_none());
+    assert!(schemas.get("io.k8s.api.core.v1.VolumeSource").is_none());
+    assert!(schemas["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]["description"].is_string());
     assert_eq!(
         schemas["io.k8s.api.core.v1.Container"]["required"],
         serde_json::json!(["name"])
