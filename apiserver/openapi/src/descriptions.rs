@@ -47,20 +47,23 @@ impl Descriptions {
     }
 }
 
+/// Adds a type's schema (and those it reaches) to the generator's definitions.
+type AddRoot = fn(&mut SchemaGenerator);
+
 fn root<T: JsonSchema>(generator: &mut SchemaGenerator) {
     let _ = generator.subschema_for::<T>();
 }
 
 macro_rules! roots {
     ($($name:literal => $ty:path),* $(,)?) => {
-        &[$(($name, root::<$ty> as fn(&mut SchemaGenerator))),*]
+        &[$(($name, root::<$ty> as AddRoot)),*]
     };
 }
 
 /// The kinds of the served group versions (and the meta/v1 types operations use), by definition name.
 /// Every other definition is reached from these.
 #[rustfmt::skip]
-static ROOTS: &[(&str, fn(&mut SchemaGenerator))] = roots![
+static ROOTS: &[(&str, AddRoot)] = roots![
     "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup" => k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroup,
     "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList" => k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroupList,
     "io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList" => k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList,
