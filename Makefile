@@ -21,7 +21,7 @@ APISERVER_BENCH_ARGS ?= $(BENCH_ARGS)
 # Debian packages the tests and the cluster need.
 APT_PACKAGES := etcd-server etcd-client protobuf-compiler curl ca-certificates
 
-.PHONY: help up down test bench bench-apiserver check lint fmt proto schema deps clean-run
+.PHONY: help up down test bench bench-apiserver check lint fmt proto schema deps clean-run fuzz
 
 help:
 	@echo "make up       start a local control plane (etcd-shim + kube-apiserver) and print how to use it"
@@ -32,6 +32,7 @@ help:
 	@echo "make check C=<crate>   cargo check one crate (e.g. C=etcd-shim)"
 	@echo "make lint     rustfmt --check and clippy -D warnings"
 	@echo "make deps     install the Debian packages (needs root)"
+	@echo "make fuzz     fuzz request decoding and PATCH (FUZZ_SECONDS per target, default 600); see bench/README.md"
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -158,3 +159,25 @@ schema:
 # Regenerates proto/src/generated from the .proto files (needs protoc).
 proto:
 	FERROKUBE_REGENERATE=1 $(CARGO) test -p ferrokube-proto --test generated
+
+# Fuzzing (not part of `make test` or CI): each target in FUZZ_TARGETS runs for FUZZ_SECONDS under libFuzzer at
+# the lowest CPU priority, then its corpus (fuzz/corpus/<target>, committed) is minimized. Crashing inputs land in
+# fuzz/artifacts/<target>/. Only the stable toolchain is needed: RUSTC_BOOTSTRAP=1 unlocks the -Z flags cargo-fuzz
+# passes, and no sanitizer runtime is used (-s none; the fuzzed crates deny unsafe code). See bench/README.md.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= decode_body patch
+FUZZ_FLAGS := -s none -a
+FUZZ_ARGS ?= -max_len=8192 -timeout=10
+fuzz:
+	@command -v cargo-fuzz >/dev/null || { echo "==> installing cargo-fuzz"; $(CARGO) install --locked cargo-fuzz; }
+	@cd fuzz && RUSTC_BOOTSTRAP=1 nice -n 19 $(CARGO) fuzz build $(FUZZ_FLAGS)
+	@set -o pipefail; cd fuzz && for t in $(FUZZ_TARGETS); do \
+		echo "==> fuzzing $$t for $(FUZZ_SECONDS)s at commit $$(git rev-parse --short HEAD) (libFuzzer prints a line per new input and pulses)"; \
+		TIMEFORMAT="==> $$t: %U s user + %S s system CPU in %R s"; \
+		time RUSTC_BOOTSTRAP=1 nice -n 19 $(CARGO) fuzz run $(FUZZ_FLAGS) $$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_ARGS) 2>&1 | grep --line-buffered -v '^INFO:' \
+			|| { echo "error: $$t found a crash: the input is in fuzz/artifacts/$$t/ (reproduce: cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run $(FUZZ_FLAGS) $$t <file>)"; exit 1; }; \
+		echo "==> minimizing fuzz/corpus/$$t"; \
+		RUSTC_BOOTSTRAP=1 nice -n 19 $(CARGO) fuzz cmin $(FUZZ_FLAGS) $$t -- $(FUZZ_ARGS) >/dev/null 2>&1 || exit 1; \
+		echo "==> fuzz/corpus/$$t: $$(ls corpus/$$t | wc -l) files, $$(du -sh --apparent-size corpus/$$t | cut -f1)"; \
+	done
