@@ -374,7 +374,7 @@ fn golden(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Waits until a background `get -w` has printed at least `lines` lines (it is then watching).
+/// Waits until a background `get -w` has printed at least `lines` lines, at most 20 seconds.
 fn wait_for_lines(bg: &Bg, lines: usize) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while bg.stdout_so_far().lines().count() < lines && Instant::now() < deadline {
@@ -612,6 +612,71 @@ async fn kubectl_core_objects() {
         "kubectl Apply",
     );
 
+    // Patch errors: a failing JSON patch `test` op is a 422 whose cause names the path; a wrongly typed value
+    // in a strategic merge patch is the client's error, never a 500.
+    let out = k.run(&[
+        "patch",
+        "cm",
+        "c2",
+        "--type=json",
+        "-p",
+        r#"[{"op":"test","path":"/data/b","value":"nope"}]"#,
+    ]);
+    if out.code == 0 || !out.stderr.starts_with("The request is invalid: ") || !out.stderr.contains("/data/b") {
+        k.fail(
+            "expected a failed JSON patch test op to print `The request is invalid: ...` naming /data/b",
+            &out,
+        );
+    }
+    let out = k.run(&["patch", "cm", "c2", "-p", r#"{"data":{"b":5}}"#]);
+    if out.stderr.contains("InternalError") {
+        k.fail("a wrongly typed value in a patch must not be a 500 InternalError", &out);
+    }
+
+    // generateName, replace (and a stale replace conflicting), paging, sorting, custom columns, delete -l.
+    let generate_name = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: gen-\ndata:\n  a: b\n";
+    std::fs::write(k.work.join("gen.yaml"), generate_name).expect("write fixture");
+    let out = k.run_validated(&["create", "-f", "gen.yaml"], &[]);
+    let generated = out
+        .stdout
+        .trim()
+        .strip_prefix("configmap/gen-")
+        .and_then(|s| s.strip_suffix(" created"));
+    if out.code != 0 || generated.map(str::len) != Some(5) {
+        k.fail("expected `configmap/gen-xxxxx created` (5 random characters)", &out);
+    }
+    for i in 1..=3 {
+        let lit = format!("--from-literal=i={i}");
+        let out = k.run(&["create", "configmap", &format!("page{i}"), &lit]);
+        k.ok(&out, &format!("configmap/page{i} created"));
+    }
+    let out = k.run(&["label", "cm", "page1", "page3", "grp=x"]);
+    k.ok(&out, "configmap/page1 labeled\nconfigmap/page3 labeled");
+    let out = k.run(&["get", "cm", "page1", "-o", "yaml"]);
+    std::fs::write(k.work.join("replace.yaml"), out.stdout.replace("i: \"1\"", "i: one")).expect("write fixture");
+    let out = k.run_validated(&["replace", "-f", "replace.yaml"], &[]);
+    k.ok(&out, "configmap/page1 replaced");
+    k.jsonpath(&["cm", "page1"], "{.data.i}", "one");
+    let out = k.run_validated(&["replace", "-f", "replace.yaml"], &[]);
+    k.err(
+        &out,
+        r#"Error from server (Conflict): error when replacing "replace.yaml": Operation cannot be fulfilled on configmaps "page1": the object has been modified; please apply your changes to the latest version and try again"#,
+    );
+    let out = k.run(&["get", "cm", "-l", "grp", "--chunk-size=1", "-o", "name"]);
+    k.ok(&out, "configmap/page1\nconfigmap/page3");
+    let out = k.run(&[
+        "get",
+        "cm",
+        "page3",
+        "page2",
+        "--sort-by=.data.i",
+        "-o",
+        "custom-columns=NAME:.metadata.name,I:.data.i",
+    ]);
+    k.ok(&out, "NAME I\npage2 2\npage3 3");
+    let out = k.run(&["delete", "cm", "-l", "grp=x"]);
+    k.ok(&out, "configmap \"page1\" deleted\nconfigmap \"page3\" deleted");
+
     // delete, and wait --for=delete on an object deleted while kubectl waits.
     let out = k.run(&["delete", "cm", "c3"]);
     k.ok(&out, r#"configmap "c3" deleted"#);
@@ -703,9 +768,34 @@ async fn kubectl_workloads_and_watch() {
     let out = k.run(&["scale", "deploy", "web", "--current-replicas=4", "--replicas=6"]);
     k.err(&out, "error: Expected replicas to be 4, was 5");
     let out = k.run(&["scale", "deploy", "nope", "--replicas=1"]);
+    // kubectl's own wording around the server's NotFound message.
     k.err(
         &out,
-        r#"Error from server (NotFound): deployments.apps "nope" not found"#,
+        r#"error: no objects passed to scale deployments.apps "nope" not found"#,
+    );
+
+    // set image, describe, JSON output.
+    let out = k.run(&["set", "image", "deploy/web", "nginx=nginx:1.28"]);
+    k.ok(&out, "deployment.apps/web image updated");
+    k.jsonpath(
+        &["deploy", "web"],
+        "{.spec.template.spec.containers[*].image} {.metadata.generation}",
+        "busybox:1.36 nginx:1.28 5",
+    );
+    let out = k.run(&["describe", "deploy", "web"]);
+    k.ok_contains(
+        &out,
+        &[
+            "Name:                   web\n",
+            "Replicas:               5 desired | 0 updated | 0 total | 0 available | 0 unavailable\n",
+            "StrategyType:           RollingUpdate\n",
+            "   nginx:\n    Image:         nginx:1.28\n",
+        ],
+    );
+    let out = k.run(&["get", "deploy", "web", "-o", "json"]);
+    k.ok_contains(
+        &out,
+        &["{\n    \"apiVersion\": \"apps/v1\",\n    \"kind\": \"Deployment\",\n    \"metadata\": {\n"],
     );
 
     // wait --for=condition: one waiter already running when the status subresource gets the condition, one after.
@@ -728,7 +818,7 @@ async fn kubectl_workloads_and_watch() {
     k.ok(&out, "deployment.apps/d2 condition met");
     let out = k.run(&["wait", "--for=condition=Available=True", "deploy/web", "--timeout=20s"]);
     k.ok(&out, "deployment.apps/web condition met");
-    k.jsonpath(&["deploy", "web"], "{.metadata.generation} {.spec.replicas}", "4 5");
+    k.jsonpath(&["deploy", "web"], "{.metadata.generation} {.spec.replicas}", "5 5");
     let out = k.run(&["wait", "--for=condition=Progressing", "deploy/web", "--timeout=2s"]);
     k.err(&out, "error: timed out waiting for the condition on deployments/web");
     let out = k.run(&[
@@ -756,7 +846,7 @@ async fn kubectl_workloads_and_watch() {
     wait_for_lines(&watcher, 3);
     let out = k.run(&["label", "deploy", "web", "watched=yes"]);
     k.ok(&out, "deployment.apps/web labeled");
-    std::thread::sleep(Duration::from_secs(2));
+    wait_for_lines(&watcher, 4);
     let out = watcher.finish(Duration::ZERO);
     k.ok(
         &Out { code: 0, ..out },
@@ -766,7 +856,7 @@ async fn kubectl_workloads_and_watch() {
     wait_for_lines(&watcher, 2);
     let out = k.run(&["scale", "deploy", "web", "--replicas=1"]);
     k.ok(&out, "deployment.apps/web scaled");
-    std::thread::sleep(Duration::from_secs(2));
+    wait_for_lines(&watcher, 3);
     let out = watcher.finish(Duration::ZERO);
     k.ok(
         &Out { code: 0, ..out },
@@ -776,7 +866,7 @@ async fn kubectl_workloads_and_watch() {
     std::thread::sleep(Duration::from_secs(3));
     let out = k.run(&["create", "configmap", "wcm", "--from-literal=x=y"]);
     k.ok(&out, "configmap/wcm created");
-    std::thread::sleep(Duration::from_secs(2));
+    wait_for_lines(&watcher, 1);
     let out = watcher.finish(Duration::ZERO);
     k.ok(&Out { code: 0, ..out }, "configmap/wcm");
 
@@ -882,6 +972,31 @@ async fn kubectl_discovery_and_schema() {
     );
     let out = k.run(&["get", "nosuchthings"]);
     k.err(&out, r#"error: the server doesn't have a resource type "nosuchthings""#);
+
+    // version, cluster-info, auth (SelfSubjectAccessReview and SelfSubjectReview bodies have no metadata).
+    let out = k.run(&["version"]);
+    k.ok_contains(&out, &["Client Version: v1.32.", "Server Version: v1.37."]);
+    let out = k.run(&["cluster-info"]);
+    k.ok_contains(
+        &out,
+        &[&format!(
+            "Kubernetes control plane is running at https://127.0.0.1:{}",
+            k.api.port
+        )],
+    );
+    let out = k.run(&["auth", "can-i", "create", "pods"]);
+    k.ok(&out, "yes");
+    let out = k.run(&["auth", "can-i", "--list", "-n", "default"]);
+    k.ok_contains(&out, &["Resources", "*.*"]);
+    let out = k.run(&["auth", "whoami"]);
+    k.ok(
+        &out,
+        "ATTRIBUTE VALUE\nUsername kubernetes-admin\nGroups [system:masters system:authenticated]",
+    );
+    let out = k.run(&["get", "events", "-A"]);
+    if out.code != 0 || out.stderr.trim() != "No resources found" {
+        k.fail("expected no events and `No resources found` on stderr", &out);
+    }
 
     // Strict field validation (server-side, kubectl's default): an unknown field is refused.
     let out = k.run_validated(&["create", "-f", "cm-unknown-field.yaml"], &[]);
