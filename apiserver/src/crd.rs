@@ -346,10 +346,10 @@ fn meta_errors(spec: &ResourceSpec, obj: &Value) -> Vec<field::Error> {
 
 /// Create preparation and validation of a custom resource.
 pub fn prepare_and_validate_create(spec: &ResourceSpec, crd: &CrdVersion, obj: &mut Value) -> Result<(), Status> {
-    if crd.status_subresource {
-        if let Some(m) = obj.as_object_mut() {
-            m.shift_remove("status");
-        }
+    if crd.status_subresource
+        && let Some(m) = obj.as_object_mut()
+    {
+        m.shift_remove("status");
     }
     object::set_meta(obj, "generation", json!(1));
     let mut errs = meta_errors(spec, obj);
@@ -390,15 +390,15 @@ pub fn prepare_and_validate_update(
             object::set_meta(&mut merged, "resourceVersion", rv);
         }
         *new = merged;
-    } else if crd.status_subresource {
-        if let Some(m) = new.as_object_mut() {
-            match old.get("status") {
-                Some(s) => {
-                    m.insert("status".into(), s.clone());
-                }
-                None => {
-                    m.shift_remove("status");
-                }
+    } else if crd.status_subresource
+        && let Some(m) = new.as_object_mut()
+    {
+        match old.get("status") {
+            Some(s) => {
+                m.insert("status".into(), s.clone());
+            }
+            None => {
+                m.shift_remove("status");
             }
         }
     }

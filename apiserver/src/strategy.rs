@@ -67,10 +67,10 @@ pub fn prepare_and_validate_update(
         }
     }
     // An unconditional update validates as if it named the stored resourceVersion.
-    if object::resource_version(new).is_empty() {
-        if let Some(rv) = object::meta(old).and_then(|m| m.get("resourceVersion")).cloned() {
-            object::set_meta(new, "resourceVersion", rv);
-        }
+    if object::resource_version(new).is_empty()
+        && let Some(rv) = object::meta(old).and_then(|m| m.get("resourceVersion")).cloned()
+    {
+        object::set_meta(new, "resourceVersion", rv);
     }
     let errs = if status_only {
         ferrokube_apivalidation::validate_status_update(g, k, new, old)

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 struct Cluster {
     etcd: EtcdServer,
-    api: ApiserverProcess,
+    _api: ApiserverProcess,
     client: kube::Client,
 }
 
@@ -19,7 +19,11 @@ async fn cluster(backend: Backend) -> Cluster {
         .await
         .expect("kube-apiserver starts");
     let client = api.client().await.expect("client");
-    Cluster { etcd, api, client }
+    Cluster {
+        etcd,
+        _api: api,
+        client,
+    }
 }
 
 /// A raw request: (status code, body as JSON or text).

@@ -88,10 +88,10 @@ pub fn apply_defaults(obj: &mut Value, schema: &Value) {
     let Value::Object(m) = obj else { return };
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {
         for (k, sub) in props {
-            if !m.contains_key(k) {
-                if let Some(d) = sub.get("default") {
-                    m.insert(k.clone(), d.clone());
-                }
+            if !m.contains_key(k)
+                && let Some(d) = sub.get("default")
+            {
+                m.insert(k.clone(), d.clone());
             }
             if let Some(child) = m.get_mut(k) {
                 default_value(child, sub);
@@ -177,68 +177,68 @@ fn validate_value(v: &Value, schema: &Value, path: &Path, errs: &mut Vec<field::
             return;
         }
     }
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(v) {
-            let valid: Vec<String> = allowed
-                .iter()
-                .map(|a| a.as_str().map(str::to_string).unwrap_or_else(|| a.to_string()))
-                .collect();
-            errs.push(field::not_supported(path, v.clone(), &valid));
-        }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        && !allowed.contains(v)
+    {
+        let valid: Vec<String> = allowed
+            .iter()
+            .map(|a| a.as_str().map(str::to_string).unwrap_or_else(|| a.to_string()))
+            .collect();
+        errs.push(field::not_supported(path, v.clone(), &valid));
     }
     match v {
         Value::Number(n) => {
             let x = n.as_f64().unwrap_or(0.0);
-            if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
-                if x < min {
-                    errs.push(field::invalid(
-                        path,
-                        v.clone(),
-                        format!("{path} in body should be greater than or equal to {min}"),
-                    ));
-                }
+            if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+                && x < min
+            {
+                errs.push(field::invalid(
+                    path,
+                    v.clone(),
+                    format!("{path} in body should be greater than or equal to {min}"),
+                ));
             }
-            if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
-                if x > max {
-                    errs.push(field::invalid(
-                        path,
-                        v.clone(),
-                        format!("{path} in body should be less than or equal to {max}"),
-                    ));
-                }
+            if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+                && x > max
+            {
+                errs.push(field::invalid(
+                    path,
+                    v.clone(),
+                    format!("{path} in body should be less than or equal to {max}"),
+                ));
             }
         }
         Value::String(s) => {
             let len = s.chars().count() as u64;
-            if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
-                if len < min {
-                    errs.push(field::invalid(
-                        path,
-                        v.clone(),
-                        format!("{path} in body should be at least {min} chars long"),
-                    ));
-                }
+            if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+                && len < min
+            {
+                errs.push(field::invalid(
+                    path,
+                    v.clone(),
+                    format!("{path} in body should be at least {min} chars long"),
+                ));
             }
-            if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
-                if len > max {
-                    errs.push(field::too_long(path, max as i64));
-                }
+            if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+                && len > max
+            {
+                errs.push(field::too_long(path, max as i64));
             }
         }
         Value::Array(items) => {
-            if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
-                if items.len() as u64 > max {
-                    errs.push(field::too_many(path, items.len() as i64, max as i64));
-                }
+            if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+                && items.len() as u64 > max
+            {
+                errs.push(field::too_many(path, items.len() as i64, max as i64));
             }
-            if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-                if (items.len() as u64) < min {
-                    errs.push(field::invalid(
-                        path,
-                        v.clone(),
-                        format!("{path} in body should have at least {min} items"),
-                    ));
-                }
+            if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+                && (items.len() as u64) < min
+            {
+                errs.push(field::invalid(
+                    path,
+                    v.clone(),
+                    format!("{path} in body should have at least {min} items"),
+                ));
             }
             if let Some(item_schema) = schema.get("items") {
                 for (i, item) in items.iter().enumerate() {
