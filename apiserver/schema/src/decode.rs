@@ -159,6 +159,8 @@ fn emit_field(
                 }
                 let value = match value {
                     Some(wv) => decode_single(message, field, field.ty, &wv, depth).map_err(|e| e.under(&key))?,
+                    // Go's generated decoder starts a bytes map value as an empty, non-nil slice: `""`, not null.
+                    None if field.ty == FieldType::Bytes => Value::String(String::new()),
                     None => zero_value(field.ty, depth),
                 };
                 entries.push((key, value));

@@ -1,6 +1,8 @@
 //! Malformed and random input never panics: every failure is an error value.
 
-use ferrokube_apischema::{GroupVersionKind, decode, decode_raw, decode_watch_event, duplicate_fields, encode};
+use ferrokube_apischema::{
+    GroupVersionKind, decode, decode_raw, decode_watch_event, duplicate_fields, encode, encode_raw,
+};
 use serde_json::json;
 
 fn sample() -> Vec<u8> {
@@ -76,4 +78,21 @@ fn specific_malformations_have_clear_errors() {
     // Unknown field numbers are skipped, as Go's unmarshaler skips them.
     let v = decode_raw(&pod, &[0xf8, 0x07, 0x01, 0x12, 0x00]).unwrap();
     assert_eq!(v["spec"], json!({"containers": null}));
+}
+
+/// Found by the `decode_body` fuzz target: a bytes map entry without its value field decoded as `null`,
+/// which re-encoded as an empty value and decoded as `""`. Go's decoder gives `""` both times.
+#[test]
+fn bytes_map_entry_without_a_value_decodes_as_empty_and_round_trips() {
+    let cm = GroupVersionKind::new("", "v1", "ConfigMap");
+    // binaryData (field 3) entry: key "k", then an unknown field 12 instead of the value (field 2).
+    let raw = [0x1a, 0x09, 0x0a, 0x01, b'k', 0x62, 0x04, 0x00, 0x01, 0x02, 0x03];
+    let v = decode_raw(&cm, &raw).unwrap();
+    assert_eq!(v["binaryData"], json!({"k": ""}));
+    let again = decode_raw(&cm, &encode_raw(&cm, &v).unwrap()).unwrap();
+    assert_eq!(again, v);
+    // Secret.data is the other bytes map.
+    let secret = GroupVersionKind::new("", "v1", "Secret");
+    let v = decode_raw(&secret, &[0x12, 0x03, 0x0a, 0x01, b'p']).unwrap();
+    assert_eq!(v["data"], json!({"p": ""}));
 }
