@@ -9,7 +9,7 @@ use crate::{
     config::BenchConfig,
     load::{self, Level, PodTemplate, Window},
     pod::{self, NAMESPACE},
-    stack::{self, CpuReading, Stack},
+    stack::{self, CpuPerOp, CpuReading, Stack},
 };
 
 /// The etcd key prefix the apiserver stores pods under (its default `--etcd-prefix`).
@@ -22,12 +22,11 @@ pub struct CreateResult {
     /// Size of one created pod as stored in etcd (protobuf with the `k8s\0` envelope); the raw puts use it.
     pub stored_bytes: usize,
     pub create: Level,
-    /// CPU used per create in the measured window, µs.
-    pub apiserver_cpu_us_per_create: Option<f64>,
-    pub datastore_cpu_us_per_create: Option<f64>,
+    /// CPU used per create in the measured window.
+    pub cpu_per_create: CpuPerOp,
     pub raw_put: Level,
     pub raw_put_connections: usize,
-    pub datastore_cpu_us_per_raw_put: Option<f64>,
+    pub cpu_per_raw_put: CpuPerOp,
     /// create ops/s ÷ raw put ops/s.
     pub create_to_raw_put: f64,
 }
@@ -50,7 +49,7 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<CreateR
         let (create, (cpu_start, cpu_end)) = tokio::join!(measured, observed);
         let create = create?;
         let stored_bytes = stored_size(&stack.etcd, &pod::name("c", 0, 0)).await?;
-        let cpu = cpu_start.per_op_us(&cpu_end, create.ops);
+        let cpu = cpu_start.per_op(&cpu_end, create.ops);
         (create, cpu, request_bytes, stored_bytes)
     };
     println!(
@@ -77,12 +76,11 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<CreateR
     Ok(CreateResult {
         request_bytes,
         stored_bytes,
-        apiserver_cpu_us_per_create: cpu.0,
-        datastore_cpu_us_per_create: cpu.1,
+        cpu_per_create: cpu,
         create,
         raw_put,
         raw_put_connections: cfg.raw_put_connections,
-        datastore_cpu_us_per_raw_put: raw_cpu,
+        cpu_per_raw_put: raw_cpu,
         create_to_raw_put,
     })
 }
@@ -104,7 +102,7 @@ async fn stored_size(etcd: &EtcdServer, name: &str) -> anyhow::Result<usize> {
 
 /// Puts of `size`-byte values to fresh keys shaped like pod keys, closed-loop at the create concurrency, on a
 /// fresh datastore without an apiserver.
-async fn raw_puts(backend: &Backend, cfg: &BenchConfig, size: usize) -> anyhow::Result<(Level, Option<f64>)> {
+async fn raw_puts(backend: &Backend, cfg: &BenchConfig, size: usize) -> anyhow::Result<(Level, CpuPerOp)> {
     let server = EtcdServer::start(backend.clone(), &[]).await?;
     let mut clients = Vec::new();
     for _ in 0..cfg.raw_put_connections.max(1) {
@@ -126,16 +124,17 @@ async fn raw_puts(backend: &Backend, cfg: &BenchConfig, size: usize) -> anyhow::
     });
     let observed = async {
         tokio::time::sleep_until(window.warm_end.into()).await;
-        let start = server.pid().and_then(stack::cpu_secs);
+        let read = || CpuReading {
+            apiserver: None,
+            datastore: server.pid().and_then(stack::cpu_secs),
+            client: stack::cpu_secs(std::process::id()),
+        };
+        let start = read();
         tokio::time::sleep_until(window.end.into()).await;
-        (start, server.pid().and_then(stack::cpu_secs))
+        (start, read())
     };
     let (level, (start, end)) = tokio::join!(measured, observed);
     let level = level?;
-    let reading = |d| CpuReading {
-        apiserver: None,
-        datastore: d,
-    };
-    let (_, per_put) = reading(start).per_op_us(&reading(end), level.ops);
+    let per_put = start.per_op(&end, level.ops);
     Ok((level, per_put))
 }

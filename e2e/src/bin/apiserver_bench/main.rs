@@ -59,7 +59,7 @@ struct BenchArgs {
     )]
     phases: Vec<Phase>,
 
-    /// Record a `perf record -g` profile of the apiserver during each measured window into this directory
+    /// Record a `perf record --call-graph dwarf` profile of the apiserver during each measured window into this directory
     /// (`<phase>-<datastore>.perf.data`; read with `perf report -i FILE --no-children`).
     #[arg(long)]
     perf: Option<PathBuf>,

@@ -10,7 +10,7 @@ pub struct Profile {
     path: PathBuf,
 }
 
-/// Starts `perf record -g` on `pid`, writing `<dir>/<label>.perf.data`; `None` (with a warning) if perf cannot
+/// Starts `perf record` with DWARF call graphs on `pid`, writing `<dir>/<label>.perf.data`; `None` (with a warning) if perf cannot
 /// be started, so a missing perf never fails a run.
 pub fn start(dir: Option<&str>, label: &str, pid: Option<u32>) -> Option<Profile> {
     let (dir, pid) = (dir?, pid?);
@@ -20,7 +20,17 @@ pub fn start(dir: Option<&str>, label: &str, pid: Option<u32>) -> Option<Profile
     }
     let path = PathBuf::from(dir).join(format!("{label}.perf.data"));
     let child = Command::new("perf")
-        .args(["record", "-q", "-F", "499", "-g", "-p", &pid.to_string(), "-o"])
+        .args([
+            "record",
+            "-q",
+            "-F",
+            "199",
+            "--call-graph",
+            "dwarf,16384",
+            "-p",
+            &pid.to_string(),
+            "-o",
+        ])
         .arg(&path)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

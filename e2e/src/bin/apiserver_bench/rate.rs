@@ -10,7 +10,7 @@ use crate::{
     config::BenchConfig,
     load::{self, PodTemplate, Window},
     pod,
-    stack::{self, Stack},
+    stack::{self, CpuPerOp, Stack},
     stats::LatencySummary,
 };
 
@@ -24,8 +24,7 @@ pub struct RateResult {
     pub first_error: Option<String>,
     /// Completion − scheduled send time of the successful creates.
     pub latency: LatencySummary,
-    pub apiserver_cpu_us_per_create: Option<f64>,
-    pub datastore_cpu_us_per_create: Option<f64>,
+    pub cpu_per_create: CpuPerOp,
 }
 
 pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<RateResult> {
@@ -73,7 +72,7 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<RateRes
     let ok = samples.len();
     let latency = LatencySummary::of(samples)
         .ok_or_else(|| anyhow::anyhow!("no create succeeded ({errors} errors; first: {first_error:?})"))?;
-    let (api_cpu, ds_cpu) = cpu_start.per_op_us(&cpu_end, ok);
+    let cpu_per_create = cpu_start.per_op(&cpu_end, ok);
     println!(
         "   rate {backend} {}/s: p50 {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms   ({sent} sent, {errors} errors)",
         cfg.rate, latency.p50_ms, latency.p99_ms, latency.max_ms
@@ -84,7 +83,6 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<RateRes
         errors,
         first_error,
         latency,
-        apiserver_cpu_us_per_create: api_cpu,
-        datastore_cpu_us_per_create: ds_cpu,
+        cpu_per_create,
     })
 }

@@ -119,13 +119,19 @@ fn metrics(cfg: &BenchConfig) -> Vec<Metric> {
             r.create.as_ref().map(|x| x.raw_put.latency.p99_ms)
         }),
         metric("apiserver CPU per create", "µs", None, |r| {
-            r.create.as_ref().and_then(|x| x.apiserver_cpu_us_per_create)
+            r.create.as_ref().and_then(|x| x.cpu_per_create.apiserver_us)
         }),
         metric("datastore CPU per create", "µs", None, |r| {
-            r.create.as_ref().and_then(|x| x.datastore_cpu_us_per_create)
+            r.create.as_ref().and_then(|x| x.cpu_per_create.datastore_us)
+        }),
+        metric("bench client CPU per create", "µs", None, |r| {
+            r.create.as_ref().and_then(|x| x.cpu_per_create.client_us)
         }),
         metric("datastore CPU per raw put", "µs", None, |r| {
-            r.create.as_ref().and_then(|x| x.datastore_cpu_us_per_raw_put)
+            r.create.as_ref().and_then(|x| x.cpu_per_raw_put.datastore_us)
+        }),
+        metric("bench client CPU per raw put", "µs", None, |r| {
+            r.create.as_ref().and_then(|x| x.cpu_per_raw_put.client_us)
         }),
         metric(format!("pod create at {}/s open-loop p50", cfg.rate), "ms", None, |r| {
             r.rate.as_ref().map(|x| x.latency.p50_ms)

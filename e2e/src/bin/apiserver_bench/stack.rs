@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use ferrokube_e2e::apiserver::ApiserverProcess;
 use ferrokube_e2e::etcd::{Backend, EtcdServer};
+use serde::Serialize;
 
 use crate::pod::NAMESPACE;
 
@@ -55,6 +56,7 @@ impl Stack {
         CpuReading {
             apiserver: self.apiserver.pid().and_then(cpu_secs),
             datastore: self.etcd.pid().and_then(cpu_secs),
+            client: cpu_secs(std::process::id()),
         }
     }
 
@@ -71,21 +73,35 @@ impl Stack {
     }
 }
 
-/// CPU seconds (user + system) of the two server processes at one instant.
-#[derive(Debug, Clone, Copy)]
+/// CPU seconds (user + system) of the two server processes and of this benchmark (the load generator, which
+/// shares the machine's cores with them) at one instant.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct CpuReading {
     pub apiserver: Option<f64>,
     pub datastore: Option<f64>,
+    pub client: Option<f64>,
+}
+
+/// CPU microseconds per operation over a window, per process.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CpuPerOp {
+    pub apiserver_us: Option<f64>,
+    pub datastore_us: Option<f64>,
+    pub client_us: Option<f64>,
 }
 
 impl CpuReading {
-    /// Microseconds of CPU per operation between `self` and the later reading `end`, for (apiserver, datastore).
-    pub fn per_op_us(&self, end: &CpuReading, ops: usize) -> (Option<f64>, Option<f64>) {
+    /// CPU per operation between `self` and the later reading `end`.
+    pub fn per_op(&self, end: &CpuReading, ops: usize) -> CpuPerOp {
         let per = |a: Option<f64>, b: Option<f64>| match (a, b) {
             (Some(a), Some(b)) if ops > 0 => Some((b - a) * 1e6 / ops as f64),
             _ => None,
         };
-        (per(self.apiserver, end.apiserver), per(self.datastore, end.datastore))
+        CpuPerOp {
+            apiserver_us: per(self.apiserver, end.apiserver),
+            datastore_us: per(self.datastore, end.datastore),
+            client_us: per(self.client, end.client),
+        }
     }
 }
 
@@ -155,12 +171,18 @@ mod tests {
         let a = CpuReading {
             apiserver: Some(1.0),
             datastore: Some(2.0),
+            client: Some(0.5),
         };
         let b = CpuReading {
             apiserver: Some(2.0),
             datastore: None,
+            client: Some(1.0),
         };
-        assert_eq!(a.per_op_us(&b, 1000), (Some(1000.0), None));
-        assert_eq!(a.per_op_us(&b, 0), (None, None));
+        let per = a.per_op(&b, 1000);
+        assert_eq!(
+            (per.apiserver_us, per.datastore_us, per.client_us),
+            (Some(1000.0), None, Some(500.0))
+        );
+        assert_eq!(a.per_op(&b, 0).apiserver_us, None);
     }
 }
