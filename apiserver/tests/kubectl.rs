@@ -274,6 +274,28 @@ impl Kubectl {
         }
     }
 
+    /// Exit 0 and `-o yaml` output equal to a golden file once server-generated values are replaced.
+    fn golden_yaml(&mut self, out: &Out, name: &str) {
+        let (got, want) = (norm_yaml(&out.stdout), golden(name));
+        let first_diff = got
+            .lines()
+            .zip(want.lines())
+            .position(|(g, w)| g != w)
+            .unwrap_or(got.lines().count().min(want.lines().count()));
+        if out.code != 0 || got.trim_end() != want.trim_end() {
+            let line = |s: &str| s.lines().nth(first_diff).unwrap_or("<end>").to_string();
+            self.fail(
+                &format!(
+                    "expected output matching tests/kubectl/{name}; first difference at line {}: got {:?}, want {:?}",
+                    first_diff + 1,
+                    line(&got),
+                    line(&want)
+                ),
+                out,
+            );
+        }
+    }
+
     /// Ends the test: fails with every recorded mismatch, and the server log's tail when there was one.
     fn finish(self, test: &str) {
         if self.failures.is_empty() {
@@ -424,12 +446,7 @@ async fn kubectl_core_objects() {
     let out = k.run(&["get", "cm/c1", "-o", "name"]);
     k.ok(&out, "configmap/c1");
     let out = k.run(&["get", "cm", "c1", "-o", "yaml"]);
-    if out.code != 0 || norm_yaml(&out.stdout).trim_end() != golden("cm-c1.golden.yaml").trim_end() {
-        k.fail(
-            "expected `get cm c1 -o yaml` to match tests/kubectl/cm-c1.golden.yaml",
-            &out,
-        );
-    }
+    k.golden_yaml(&out, "cm-c1.golden.yaml");
     k.jsonpath(&["cm", "c1"], "{.data.a}", "1");
     k.jsonpath(&["cm", "c1"], "{.metadata.managedFields[*].manager}", "kubectl-create");
     let out = k.run(&["get", "cm", "nope"]);
@@ -724,12 +741,7 @@ async fn kubectl_workloads_and_watch() {
     let out = k.run(&["create", "deployment", "d2", "--image=nginx:1.27", "--replicas=2"]);
     k.ok(&out, "deployment.apps/d2 created");
     let out = k.run(&["get", "deploy", "d2", "-o", "yaml"]);
-    if out.code != 0 || norm_yaml(&out.stdout).trim_end() != golden("deploy-d2.golden.yaml").trim_end() {
-        k.fail(
-            "expected `get deploy d2 -o yaml` to match tests/kubectl/deploy-d2.golden.yaml",
-            &out,
-        );
-    }
+    k.golden_yaml(&out, "deploy-d2.golden.yaml");
 
     // patch: a strategic merge adds a container by name (upstream puts patch-only items first), merge patch on
     // metadata, json patch on spec; generation counts spec changes only.
@@ -829,6 +841,29 @@ async fn kubectl_workloads_and_watch() {
     ]);
     k.ok(&out, "deployment.apps/web condition met");
 
+    // Client-side apply of a Deployment twice: the three-way strategic merge changes the image, removes the
+    // ports that left the file and merges env by name.
+    let out = k.run_validated(&["apply", "-f", "deploy-apply.yaml"], &[]);
+    k.ok(&out, "deployment.apps/api created");
+    let edited = std::fs::read_to_string(k.work.join("deploy-apply.yaml"))
+        .expect("fixture")
+        .replace("nginx:1.27", "nginx:1.28")
+        .replace("        ports:\n        - containerPort: 80\n", "")
+        .replace("value: blue", "value: green");
+    std::fs::write(k.work.join("deploy-apply.yaml"), edited).expect("write fixture");
+    let out = k.run_validated(&["apply", "-f", "deploy-apply.yaml"], &[]);
+    k.ok(&out, "deployment.apps/api configured");
+    k.jsonpath(
+        &["deploy", "api"],
+        "{.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].env[0].value} {.spec.template.spec.containers[0].ports} {.metadata.generation}",
+        "nginx:1.28 green  2",
+    );
+    let out = k.run(&["rollout", "restart", "deploy/api"]);
+    k.ok(&out, "deployment.apps/api restarted");
+    let out = k.run(&["rollout", "pause", "deploy/api"]);
+    k.ok(&out, "deployment.apps/api paused");
+    k.jsonpath(&["deploy", "api"], "{.spec.paused} {.metadata.generation}", "true 4");
+
     // Pods that nothing schedules.
     let out = k.run_validated(&["create", "-f", "pod.yaml"], &[]);
     k.ok(&out, "pod/p1 created");
@@ -843,14 +878,14 @@ async fn kubectl_workloads_and_watch() {
 
     // get -w: the first rows, then each change as another row with the same columns and no new header.
     let watcher = k.spawn(&["get", "deploy", "-w"]);
-    wait_for_lines(&watcher, 3);
+    wait_for_lines(&watcher, 4);
     let out = k.run(&["label", "deploy", "web", "watched=yes"]);
     k.ok(&out, "deployment.apps/web labeled");
-    wait_for_lines(&watcher, 4);
+    wait_for_lines(&watcher, 5);
     let out = watcher.finish(Duration::ZERO);
     k.ok(
         &Out { code: 0, ..out },
-        "NAME READY UP-TO-DATE AVAILABLE AGE\nd2 0/2 0 0 1s\nweb 0/5 0 0 1s\nweb 0/5 0 0 1s",
+        "NAME READY UP-TO-DATE AVAILABLE AGE\napi 0/1 0 0 1s\nd2 0/2 0 0 1s\nweb 0/5 0 0 1s\nweb 0/5 0 0 1s",
     );
     let watcher = k.spawn(&["get", "deploy", "web", "-w", "--output-watch-events"]);
     wait_for_lines(&watcher, 2);
@@ -886,7 +921,8 @@ async fn kubectl_workloads_and_watch() {
     k.finish("kubectl_workloads_and_watch");
 }
 
-/// Discovery and schema: api-resources, api-versions, explain, `get all`, and strict field validation.
+/// Discovery and schema: api-resources, api-versions, explain, `get all`, version and auth, a CRD and its
+/// custom resources, generators of other groups, and strict field validation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_discovery_and_schema() {
     let mut k = Kubectl::start().await;
@@ -997,6 +1033,89 @@ async fn kubectl_discovery_and_schema() {
     if out.code != 0 || out.stderr.trim() != "No resources found" {
         k.fail("expected no events and `No resources found` on stderr", &out);
     }
+
+    // A CustomResourceDefinition: Established, short name, printer columns, OpenAPI for explain, patch types.
+    let out = k.run_validated(&["apply", "-f", "crd-widget.yaml"], &[]);
+    k.ok(
+        &out,
+        "customresourcedefinition.apiextensions.k8s.io/widgets.example.com created",
+    );
+    let out = k.run(&[
+        "wait",
+        "--for=condition=Established",
+        "crd/widgets.example.com",
+        "--timeout=30s",
+    ]);
+    k.ok(
+        &out,
+        "customresourcedefinition.apiextensions.k8s.io/widgets.example.com condition met",
+    );
+    let out = k.run_validated(&["apply", "-f", "widget.yaml"], &[]);
+    k.ok(&out, "widget.example.com/w1 created");
+    let out = k.run(&["get", "wd"]);
+    k.ok(&out, "NAME SIZE AGE\nw1 3 1s");
+    let out = k.run(&["explain", "widget.spec.size"]);
+    k.ok_contains(
+        &out,
+        &[
+            "GROUP:      example.com\nKIND:       Widget\nVERSION:    v1\n\nFIELD: size <integer>\n",
+            "How big the widget is.",
+        ],
+    );
+    let out = k.run(&["patch", "wd", "w1", "-p", r#"{"spec":{"size":5}}"#]);
+    k.err(
+        &out,
+        "error: application/strategic-merge-patch+json is not supported by example.com/v1, Kind=Widget: the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+    );
+    let out = k.run(&["patch", "wd", "w1", "--type=merge", "-p", r#"{"spec":{"size":5}}"#]);
+    k.ok(&out, "widget.example.com/w1 patched");
+    let out = k.run(&["patch", "wd", "w1", "--type=merge", "-p", r#"{"spec":{"size":"big"}}"#]);
+    k.err(
+        &out,
+        r#"The Widget "w1" is invalid: spec.size: Invalid value: "string": spec.size in body must be of type integer: "string""#,
+    );
+    k.jsonpath(&["wd", "w1"], "{.spec.size}", "5");
+
+    // Generators for other groups (protobuf bodies): service accounts, jobs, cronjobs, RBAC.
+    let out = k.run(&["create", "serviceaccount", "sa1"]);
+    k.ok(&out, "serviceaccount/sa1 created");
+    let out = k.run(&["get", "sa", "sa1"]);
+    k.ok(&out, "NAME SECRETS AGE\nsa1 0 1s");
+    let out = k.run(&["create", "job", "j1", "--image=busybox:1.36", "--", "echo", "hi"]);
+    k.ok(&out, "job.batch/j1 created");
+    let out = k.run(&["get", "jobs"]);
+    k.ok(&out, "NAME STATUS COMPLETIONS DURATION AGE\nj1 Running 0/1 1s");
+    let out = k.run(&[
+        "create",
+        "cronjob",
+        "cj1",
+        "--image=busybox:1.36",
+        "--schedule=*/5 * * * *",
+        "--",
+        "echo",
+        "hi",
+    ]);
+    k.ok(&out, "cronjob.batch/cj1 created");
+    let out = k.run(&["get", "cronjobs"]);
+    k.ok(
+        &out,
+        "NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE\ncj1 */5 * * * * <none> False 0 <none> 1s",
+    );
+    let out = k.run(&["create", "role", "r1", "--verb=get", "--resource=pods"]);
+    k.ok(&out, "role.rbac.authorization.k8s.io/r1 created");
+    let out = k.run(&[
+        "create",
+        "rolebinding",
+        "rb1",
+        "--role=r1",
+        "--serviceaccount=default:sa1",
+    ]);
+    k.ok(&out, "rolebinding.rbac.authorization.k8s.io/rb1 created");
+    let out = k.run(&["get", "rolebinding", "rb1", "-o", "wide"]);
+    k.ok(
+        &out,
+        "NAME ROLE AGE USERS GROUPS SERVICEACCOUNTS\nrb1 Role/r1 1s default/sa1",
+    );
 
     // Strict field validation (server-side, kubectl's default): an unknown field is refused.
     let out = k.run_validated(&["create", "-f", "cm-unknown-field.yaml"], &[]);
