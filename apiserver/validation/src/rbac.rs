@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(
             render(&validate_update("RoleBinding", &n, &b).unwrap_or_default()),
             vec![
-                "roleRef: Invalid value: {\"kind\":\"Role\",\"name\":\"other\",\"apiGroup\":\"rbac.authorization.k8s.io\"}: cannot change roleRef"
+                "roleRef: Invalid value: {\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"other\"}: cannot change roleRef"
             ]
         );
     }
