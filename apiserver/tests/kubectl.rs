@@ -650,6 +650,13 @@ async fn kubectl_core_objects() {
         k.fail("a wrongly typed value in a patch must not be a 500 InternalError", &out);
     }
 
+    // A wrongly typed value in a created object is a 400 from decoding, never a 500.
+    let out = k.run_validated(&["create", "-f", "cm-wrong-type.yaml"], &[]);
+    k.err(
+        &out,
+        r#"Error from server (BadRequest): error when creating "cm-wrong-type.yaml": ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string"#,
+    );
+
     // generateName, replace (and a stale replace conflicting), paging, sorting, custom columns, delete -l.
     let generate_name = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: gen-\ndata:\n  a: b\n";
     std::fs::write(k.work.join("gen.yaml"), generate_name).expect("write fixture");
@@ -700,7 +707,7 @@ async fn kubectl_core_objects() {
     let out = k.run(&["delete", "cm", "c3"]);
     k.err(&out, r#"Error from server (NotFound): configmaps "c3" not found"#);
     let waiter = k.spawn(&["wait", "--for=delete", "cm/c1", "--timeout=30s"]);
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(3));
     let out = k.run(&["delete", "cm", "c1", "--wait"]);
     k.ok(&out, r#"configmap "c1" deleted"#);
     let out = waiter.finish(Duration::from_secs(40));
@@ -812,7 +819,7 @@ async fn kubectl_workloads_and_watch() {
 
     // wait --for=condition: one waiter already running when the status subresource gets the condition, one after.
     let waiter = k.spawn(&["wait", "--for=condition=Available", "deploy/d2", "--timeout=30s"]);
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(3));
     let available = r#"{"status":{"conditions":[{"type":"Available","status":"True","reason":"MinimumReplicasAvailable","message":"set by the test","lastTransitionTime":"2026-01-01T00:00:00Z","lastUpdateTime":"2026-01-01T00:00:00Z"}]}}"#;
     for name in ["d2", "web"] {
         let out = k.run(&[
@@ -898,7 +905,7 @@ async fn kubectl_workloads_and_watch() {
         "EVENT NAME READY UP-TO-DATE AVAILABLE AGE\nADDED web 0/5 0 0 1s\nMODIFIED web 0/1 0 0 1s",
     );
     let watcher = k.spawn(&["get", "configmaps", "--watch-only", "-o", "name"]);
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_secs(4));
     let out = k.run(&["create", "configmap", "wcm", "--from-literal=x=y"]);
     k.ok(&out, "configmap/wcm created");
     wait_for_lines(&watcher, 1);
