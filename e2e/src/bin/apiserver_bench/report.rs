@@ -211,6 +211,9 @@ fn metrics(cfg: &BenchConfig) -> Vec<Metric> {
     m.push(metric("apiserver CPU during watch", "cores", None, |r| {
         r.watch.as_ref().and_then(|x| x.apiserver_cpu_secs_per_sec)
     }));
+    m.push(metric("bench client CPU during watch", "cores", None, |r| {
+        r.watch.as_ref().and_then(|x| x.client_cpu_secs_per_sec)
+    }));
     m.push(metric(format!("apiserver RSS with {w} watchers"), "MiB", None, |r| {
         r.watch.as_ref().map(|x| x.apiserver_rss_kib as f64 / 1024.0)
     }));

@@ -29,7 +29,7 @@ pub struct WatchResult {
     /// Creates the writer sent, and how many failed.
     pub creates: usize,
     pub create_errors: usize,
-    /// Achieved write rate, creates/s.
+    /// Achieved send rate over the writing window, creates/s.
     pub rate: f64,
     /// Receive − send time stamped in the object, over every (watcher, event) pair.
     pub latency: LatencySummary,
@@ -45,6 +45,8 @@ pub struct WatchResult {
     pub first_watcher_error: Option<String>,
     pub apiserver_rss_kib: u64,
     pub apiserver_cpu_secs_per_sec: Option<f64>,
+    /// CPU this benchmark (writer and every watcher's reader) used, cores: on 2 cores it competes with the server.
+    pub client_cpu_secs_per_sec: Option<f64>,
 }
 
 pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<WatchResult> {
@@ -128,10 +130,12 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<WatchRe
     })?;
     let latency_from_ack = LatencySummary::of(from_ack).ok_or_else(|| anyhow::anyhow!("no acknowledged event"))?;
     let secs = window.end.saturating_duration_since(window.warm_end).as_secs_f64();
-    let cpu = match (cpu_start.apiserver, cpu_end.apiserver) {
+    let cores = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) if secs > 0.0 => Some((b - a) / secs),
         _ => None,
     };
+    let cpu = cores(cpu_start.apiserver, cpu_end.apiserver);
+    let client_cpu = cores(cpu_start.client, cpu_end.client);
     let result = WatchResult {
         watchers: cfg.watchers,
         setup_secs,
@@ -147,10 +151,11 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<WatchRe
         first_watcher_error,
         apiserver_rss_kib,
         apiserver_cpu_secs_per_sec: cpu,
+        client_cpu_secs_per_sec: client_cpu,
     };
     println!(
         "   watch {backend}: {} deliveries   p50 {:.2} ms   p99 {:.2} ms (from send; from ack p99 {:.2} ms)   missed {}   \
-         create errors {}   apiserver {:.2} CPUs, {:.1} MiB",
+         create errors {}   CPUs: apiserver {:.2}, bench {:.2}; apiserver {:.1} MiB",
         result.latency.count,
         result.latency.p50_ms,
         result.latency.p99_ms,
@@ -158,6 +163,7 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<WatchRe
         result.missed,
         result.create_errors,
         result.apiserver_cpu_secs_per_sec.unwrap_or(0.0),
+        result.client_cpu_secs_per_sec.unwrap_or(0.0),
         stack::mib(result.apiserver_rss_kib)
     );
     if let Some(e) = &result.first_watcher_error {
@@ -173,6 +179,7 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<WatchRe
 struct Written {
     ack_us: Vec<Option<u64>>,
     errors: usize,
+    /// How long sending took (not counting the wait for the last responses).
     secs: f64,
 }
 
@@ -196,10 +203,11 @@ async fn write(stack: &Stack, base: Instant, cfg: &BenchConfig, end: Instant) ->
             (seq, ok.then(|| base.elapsed().as_micros() as u64))
         });
     }
+    let secs = start.elapsed().as_secs_f64();
     let mut out = Written {
         ack_us: Vec::new(),
         errors: 0,
-        secs: 0.0,
+        secs,
     };
     while let Some(r) = tasks.join_next().await {
         let (seq, ack) = r?;
@@ -209,7 +217,6 @@ async fn write(stack: &Stack, base: Instant, cfg: &BenchConfig, end: Instant) ->
         out.errors += usize::from(ack.is_none());
         out.ack_us[seq] = ack;
     }
-    out.secs = start.elapsed().as_secs_f64();
     Ok(out)
 }
 
