@@ -162,7 +162,7 @@ pub async fn dispatch(
     if !info.is_resource_request {
         return discovery::non_resource(api, req, info, query).await;
     }
-    rest::resource(api, req, info, query).await
+    rest::resource(api, req, &user, info, query).await
 }
 
 /// Holds an in-flight slot and keeps `apiserver_current_inflight_requests` up to date.

@@ -25,6 +25,7 @@ pub mod object;
 pub mod openapi;
 pub mod request;
 pub mod resource;
+pub mod reviews;
 pub mod server;
 pub mod services;
 pub mod storage;

@@ -121,3 +121,102 @@ mod tests {
         assert_eq!(ev.object["metadata"]["name"], "a");
     }
 }
+
+/// Checks that a decoded body has the JSON types its kind's Go struct needs, as Go's decoder would while
+/// decoding it. The error is worded as upstream's 400 (`ConfigMap in version "v1" cannot be handled as a
+/// ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string`).
+pub fn type_check(spec: &ResourceSpec, obj: &Value) -> Result<(), Status> {
+    if spec.crd.is_some() {
+        return Ok(());
+    }
+    let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
+    match ferrokube_apischema::encode_raw(&gvk, obj) {
+        Ok(_) | Err(TranscodeError::UnknownKind(_)) => Ok(()),
+        Err(e) => {
+            let detail = match &e {
+                TranscodeError::JsonType { path, got, .. } => go_unmarshal_error(&gvk, path, got),
+                other => other.to_string(),
+            };
+            Err(cannot_handle(spec, &detail))
+        }
+    }
+}
+
+/// `<Kind> in version "<v>" cannot be handled as a <Kind>: <detail>` (400), upstream's decoding failure.
+pub fn cannot_handle(spec: &ResourceSpec, detail: &str) -> Status {
+    let kind = spec.info.kind;
+    Status::bad_request(format!(
+        "{kind} in version \"{}\" cannot be handled as a {kind}: {detail}",
+        spec.info.version
+    ))
+}
+
+/// Go's `json: cannot unmarshal <value> into Go struct field <Struct>.<path> of type <type>`.
+fn go_unmarshal_error(gvk: &GroupVersionKind, path: &str, got: &str) -> String {
+    use ferrokube_apischema::{Cardinality, FieldType};
+    let schema = ferrokube_apischema::schema();
+    let Some(mut message) = schema.kind_of(gvk) else {
+        return format!("{path}: unexpected {got}");
+    };
+    let mut struct_name = short_name(&message.name);
+    let mut field_path: Vec<&str> = Vec::new();
+    let mut go_type = String::from("?");
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut i = 0;
+    while i < segments.len() {
+        let seg = segments[i].split('[').next().unwrap_or("");
+        let Some(field) = message.field_by_json(seg) else { break };
+        field_path.push(seg);
+        struct_name = short_name(&message.name);
+        let elem = match field.ty {
+            FieldType::String | FieldType::Bytes => "string".to_string(),
+            FieldType::Int32 => "int32".into(),
+            FieldType::Int64 => "int64".into(),
+            FieldType::Bool => "bool".into(),
+            FieldType::Double => "float64".into(),
+            FieldType::Message(id) => go_message_type(&schema.message(id).name),
+        };
+        let indexed = segments[i].contains('[');
+        go_type = match field.card {
+            Cardinality::Repeated if !indexed => format!("[]{elem}"),
+            Cardinality::Map if i + 1 == segments.len() => format!("map[string]{elem}"),
+            _ => elem,
+        };
+        if field.card == Cardinality::Map {
+            // The next segment is a map key; Go names the map field itself.
+            break;
+        }
+        match field.ty {
+            FieldType::Message(id) => message = schema.message(id),
+            _ => break,
+        }
+        i += 1;
+    }
+    let value = match got {
+        "boolean" => "bool",
+        "integer" => "number",
+        other => other,
+    };
+    format!(
+        "json: cannot unmarshal {value} into Go struct field {struct_name}.{} of type {go_type}",
+        field_path.join(".")
+    )
+}
+
+fn short_name(full: &str) -> &str {
+    full.rsplit('.').next().unwrap_or(full)
+}
+
+/// `k8s.io.api.core.v1.Container` → `v1.Container`; well-known types as Go names them.
+fn go_message_type(full: &str) -> String {
+    match full {
+        "k8s.io.apimachinery.pkg.api.resource.Quantity" => "resource.Quantity".into(),
+        "k8s.io.apimachinery.pkg.util.intstr.IntOrString" => "intstr.IntOrString".into(),
+        _ => {
+            let mut parts = full.rsplit('.');
+            let name = parts.next().unwrap_or(full);
+            let version = parts.next().unwrap_or("");
+            format!("{version}.{name}")
+        }
+    }
+}

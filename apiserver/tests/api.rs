@@ -426,7 +426,10 @@ async fn custom_resources(backend: Backend) {
     )
     .await;
     assert_eq!(code, 400, "{v}");
-    assert_eq!(v["message"], "strict decoding error: unknown field \"spec.bogus\"");
+    assert_eq!(
+        v["message"],
+        "Widget in version \"v1\" cannot be handled as a Widget: strict decoding error: unknown field \"spec.bogus\""
+    );
     let (code, v) = post(
         &c,
         path,

@@ -88,13 +88,18 @@ fn emit_field(
         Cardinality::Optional => {
             // The last occurrence wins (messages would merge in Go; no Kubernetes encoder repeats them).
             let Some(v) = values.last() else {
-                if field.go != GoPresence::Pointer && (field.go == GoPresence::Required || is_struct(field.ty)) {
+                if !matches!(field.go, GoPresence::Pointer | GoPresence::OmitZero)
+                    && (field.go == GoPresence::Required || is_struct(field.ty))
+                {
                     out.insert(field.json.clone(), zero_value(field.ty, depth));
                 }
                 return Ok(());
             };
             let value = decode_single(message, field, field.ty, v, depth)?;
             if field.go == GoPresence::Value && !is_struct(field.ty) && is_zero(&value) {
+                return Ok(());
+            }
+            if field.go == GoPresence::OmitZero && (value.is_null() || is_zero(&value)) {
                 return Ok(());
             }
             out.insert(field.json.clone(), value);

@@ -81,6 +81,9 @@ pub enum GoPresence {
     Pointer,
     /// A value with `omitempty`: omitted when zero (structs, which `omitempty` never omits, are always written).
     Value,
+    /// A struct value with `omitzero` (ObjectMeta.creationTimestamp since 1.33): omitted from JSON when zero,
+    /// still written to protobuf as Go's generated code writes non-pointer structs.
+    OmitZero,
 }
 
 /// Messages whose JSON form is not an object of their fields.
@@ -343,6 +346,7 @@ pub(crate) fn load(text: &str) -> Result<Schema, String> {
                 "req" => GoPresence::Required,
                 "ptr" => GoPresence::Pointer,
                 "val" => GoPresence::Value,
+                "omitzero" => GoPresence::OmitZero,
                 other => return Err(format!("{name}.{}: bad go presence {other}", f.j)),
             };
             let mut strategy = PatchStrategy::default();

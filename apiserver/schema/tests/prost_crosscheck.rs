@@ -149,7 +149,7 @@ fn prost_deployment_bytes_decode_with_ours() {
         "spec": {
             "replicas": 0,
             "selector": {"matchLabels": {"app": "web"}},
-            "template": {"metadata": {"creationTimestamp": null}, "spec": {"containers": [{"name": "web", "image": "nginx", "resources": {"limits": {"cpu": "500m"}}}]}},
+            "template": {"metadata": {}, "spec": {"containers": [{"name": "web", "image": "nginx", "resources": {"limits": {"cpu": "500m"}}}]}},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": 1}}
         },
         "status": {}

@@ -171,7 +171,7 @@ fn validate_value(v: &Value, schema: &Value, path: &Path, errs: &mut Vec<field::
         if !ok {
             errs.push(field::type_invalid(
                 path,
-                v.clone(),
+                got,
                 format!("{path} in body must be of type {want}: \"{got}\""),
             ));
             return;

@@ -61,7 +61,7 @@ pub async fn non_resource(
         return single_check(api, check).await;
     }
     if path.starts_with("/openapi/") {
-        return crate::openapi::serve(path, &accept);
+        return crate::openapi::serve(api, path, &accept);
     }
     // /apis/<group> and /apis/<group>/<version>, /api/v1
     let core = info.api_prefix == "api";

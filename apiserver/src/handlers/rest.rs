@@ -23,6 +23,7 @@ use crate::store::{DeleteOptions, Deleted, ListOptions, ListResult, WriteOptions
 pub async fn resource(
     api: &Arc<Apiserver>,
     req: Request<Incoming>,
+    user: &crate::auth::UserInfo,
     info: &RequestInfo,
     query: &Query,
 ) -> Response<Body> {
@@ -47,6 +48,7 @@ pub async fn resource(
         return status_response(not_found_resource(), Some(target));
     }
     let result = match info.subresource.as_str() {
+        "" if crate::reviews::is_review(&spec) => review(api, &spec, req, user, info, target).await,
         "" => verb(api, &spec, req, info, query, target).await,
         _ => super::subresources::handle(api, &spec, req, info, query, target).await,
     };
@@ -54,6 +56,29 @@ pub async fn resource(
         Ok(resp) => resp,
         Err(status) => status_response(status, Some(target)),
     }
+}
+
+/// POST of a review: answered from the request, never stored.
+async fn review(
+    api: &Arc<Apiserver>,
+    spec: &Arc<ResourceSpec>,
+    req: Request<Incoming>,
+    user: &crate::auth::UserInfo,
+    info: &RequestInfo,
+    target: Target,
+) -> ApiResult<Response<Body>> {
+    if info.verb != "create" {
+        return Err(Status::method_not_supported(&group_resource(spec), &info.verb));
+    }
+    let ct = content_type(&req);
+    let body = read_body(req).await?;
+    let obj = match ct.as_str() {
+        codec::PROTOBUF => crate::wire::decode_body(&body).map_err(|e| Status::bad_request(e.to_string()))?,
+        codec::YAML => codec::decode_text(Format::Yaml, &body).map_err(|e| Status::bad_request(e.to_string()))?,
+        _ => codec::decode_text(Format::Json, &body).map_err(|e| Status::bad_request(e.to_string()))?,
+    };
+    let answered = crate::reviews::answer(api, spec, user, &info.namespace, obj)?;
+    object_response(spec, answered, 201, target)
 }
 
 pub fn not_found_resource() -> Status {
@@ -201,11 +226,14 @@ pub fn decode_body(
             )));
         }
     };
+    if format != Format::Protobuf {
+        crate::wire::type_check(spec, &obj)?;
+    }
     if mode == "Strict" && !problems.is_empty() {
-        return Err(Status::bad_request(format!(
-            "strict decoding error: {}",
-            problems.join(", ")
-        )));
+        return Err(crate::wire::cannot_handle(
+            spec,
+            &format!("strict decoding error: {}", problems.join(", ")),
+        ));
     }
     Ok((obj, problems))
 }
@@ -366,6 +394,7 @@ pub async fn patch(
                 crate::store::CONFLICT_MESSAGE,
             ));
         }
+        crate::wire::type_check(&spec2, &patched)?;
         if object::name(&patched) != name_owned {
             return Err(Status::bad_request(format!(
                 "the name of the object ({}) does not match the name on the URL ({name_owned})",
