@@ -117,10 +117,10 @@ pub fn answer(
     map.insert("apiVersion".into(), json!(spec.info.api_version()));
     map.extend(rest);
     let meta = map.entry("metadata").or_insert_with(|| json!({}));
-    if spec.info.plural == "localsubjectaccessreviews" {
-        if let Some(m) = meta.as_object_mut() {
-            m.insert("namespace".into(), json!(namespace));
-        }
+    if spec.info.plural == "localsubjectaccessreviews"
+        && let Some(m) = meta.as_object_mut()
+    {
+        m.insert("namespace".into(), json!(namespace));
     }
     map.insert("status".into(), status);
     Ok(review)

@@ -105,23 +105,6 @@ pub fn patch_meta(spec: &ResourceSpec) -> Option<&'static dyn PatchMeta> {
         .map(|m| m as &'static dyn PatchMeta)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn watch_frames_decode_with_the_schema_crate() {
-        let ns = serde_json::json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "a"}});
-        let env = envelope::encode(&GroupVersionKind::new("", "v1", "Namespace"), &ns).unwrap();
-        let frame = watch_frame("ADDED", &env);
-        let (payload, used) = envelope::next_frame(&frame).unwrap();
-        assert_eq!(used, frame.len());
-        let ev = envelope::decode_watch_event(payload).unwrap();
-        assert_eq!(ev.event_type, "ADDED");
-        assert_eq!(ev.object["metadata"]["name"], "a");
-    }
-}
-
 /// Checks that a decoded body has the JSON types its kind's Go struct needs, as Go's decoder would while
 /// decoding it. The error is worded as upstream's 400 (`ConfigMap in version "v1" cannot be handled as a
 /// ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string`).
@@ -218,5 +201,22 @@ fn go_message_type(full: &str) -> String {
             let version = parts.next().unwrap_or("");
             format!("{version}.{name}")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn watch_frames_decode_with_the_schema_crate() {
+        let ns = serde_json::json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "a"}});
+        let env = envelope::encode(&GroupVersionKind::new("", "v1", "Namespace"), &ns).unwrap();
+        let frame = watch_frame("ADDED", &env);
+        let (payload, used) = envelope::next_frame(&frame).unwrap();
+        assert_eq!(used, frame.len());
+        let ev = envelope::decode_watch_event(payload).unwrap();
+        assert_eq!(ev.event_type, "ADDED");
+        assert_eq!(ev.object["metadata"]["name"], "a");
     }
 }
