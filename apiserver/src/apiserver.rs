@@ -31,6 +31,8 @@ pub struct Apiserver {
     pub allocator: Allocator,
     pub authorizer: Box<dyn Authorizer>,
     pub metrics: Metrics,
+    /// Writes of this server, handed to the watch cache already decoded.
+    pub recent_writes: Arc<crate::cache::RecentWrites>,
     pub readonly_inflight: Option<Arc<Semaphore>>,
     pub mutating_inflight: Option<Arc<Semaphore>>,
     pub started: Instant,
@@ -72,6 +74,7 @@ impl Apiserver {
             caches: RwLock::new(caches),
             authorizer,
             metrics: Metrics::new(),
+            recent_writes: Arc::default(),
             started: Instant::now(),
             ready: std::sync::atomic::AtomicBool::new(false),
         }
@@ -123,7 +126,7 @@ impl Apiserver {
                         }
                     },
                 );
-            Cache::start(storage_spec, self.prefix(), self.etcd.clone(), decoder).await
+            Cache::start(storage_spec, self.prefix(), self.etcd.clone(), decoder, self.recent_writes.clone()).await
         })
         .await
         .clone()

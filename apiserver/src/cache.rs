@@ -39,6 +39,8 @@ pub struct Entry {
     pub fields: Vec<String>,
     /// The object's protobuf envelope, encoded on first use by a protobuf watcher or list.
     pub proto: std::sync::OnceLock<Option<Bytes>>,
+    /// JSON watch-event lines (`{"type":"ADDED","object":...}`), by event type, built once for all watchers.
+    pub frames: [std::sync::OnceLock<Bytes>; 3],
 }
 
 struct Labels<'a>(&'a [(String, String)]);
@@ -57,6 +59,15 @@ pub enum WatchEventType {
 }
 
 impl WatchEventType {
+    /// Index into [`Entry::frames`].
+    pub fn index(self) -> usize {
+        match self {
+            WatchEventType::Added => 0,
+            WatchEventType::Modified => 1,
+            WatchEventType::Deleted => 2,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             WatchEventType::Added => "ADDED",
@@ -177,7 +188,13 @@ pub struct Snapshot {
 
 impl Cache {
     /// Starts the cache: an initial list, then one etcd watch. Returns once the first list is in.
-    pub async fn start(spec: Arc<ResourceSpec>, key_root: &str, etcd: Etcd, decoder: Arc<Decoder>) -> Arc<Cache> {
+    pub async fn start(
+        spec: Arc<ResourceSpec>,
+        key_root: &str,
+        etcd: Etcd,
+        decoder: Arc<Decoder>,
+        recent: Arc<RecentWrites>,
+    ) -> Arc<Cache> {
         let prefix = spec.key_prefix(key_root);
         let (rev_tx, _) = watch::channel(0);
         let (progress_tx, progress_rx) = mpsc::channel(8);
@@ -189,7 +206,7 @@ impl Cache {
             progress_tx,
         });
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(run(cache.clone(), etcd, decoder, progress_rx, ready_tx));
+        tokio::spawn(run(cache.clone(), etcd, decoder, recent, progress_rx, ready_tx));
         let _ = ready_rx.await;
         cache
     }
@@ -426,7 +443,39 @@ fn filter_event(filter: &Filter, fields: &[&'static str], ev: &Event) -> Option<
     })
 }
 
-fn make_entry(spec: &ResourceSpec, key: &str, obj: &Value, json: Bytes, rv: i64) -> Entry {
+/// Writes this apiserver made, already decoded: the cache takes them instead of decoding the same bytes
+/// again when their watch events arrive.
+#[derive(Debug, Default)]
+pub struct RecentWrites {
+    map: Mutex<std::collections::HashMap<String, (i64, Arc<Entry>)>>,
+}
+
+impl RecentWrites {
+    const CAPACITY: usize = 8_192;
+
+    pub fn put(&self, key: &str, rev: i64, entry: Arc<Entry>) {
+        let mut map = self.map.lock();
+        if map.len() >= Self::CAPACITY {
+            // Events that never came (a relist skipped them): forget them rather than grow.
+            map.clear();
+        }
+        map.insert(key.to_string(), (rev, entry));
+    }
+
+    pub fn take(&self, key: &str, rev: i64) -> Option<Arc<Entry>> {
+        let mut map = self.map.lock();
+        match map.get(key) {
+            Some((r, _)) if *r == rev => map.remove(key).map(|(_, e)| e),
+            Some((r, _)) if *r < rev => {
+                map.remove(key);
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
+pub fn make_entry(indexed_fields: &[&'static str], key: &str, obj: &Value, json: Bytes, rv: i64) -> Entry {
     Entry {
         key: key.to_string(),
         namespace: crate::object::namespace(obj).to_string(),
@@ -434,12 +483,9 @@ fn make_entry(spec: &ResourceSpec, key: &str, obj: &Value, json: Bytes, rv: i64)
         rv,
         json,
         labels: crate::object::labels(obj),
-        fields: spec
-            .indexed_fields
-            .iter()
-            .map(|f| crate::fieldsel::field_value(obj, f))
-            .collect(),
+        fields: indexed_fields.iter().map(|f| crate::fieldsel::field_value(obj, f)).collect(),
         proto: std::sync::OnceLock::new(),
+        frames: Default::default(),
     }
 }
 
@@ -447,6 +493,7 @@ async fn run(
     cache: Arc<Cache>,
     etcd: Etcd,
     decoder: Arc<Decoder>,
+    recent: Arc<RecentWrites>,
     mut progress_rx: mpsc::Receiver<()>,
     ready_tx: tokio::sync::oneshot::Sender<()>,
 ) {
@@ -465,7 +512,7 @@ async fn run(
                     }
                     for kv in &page.kvs {
                         if let Some((obj, json)) = decoder(&kv.key, &kv.value, kv.mod_revision) {
-                            let e = make_entry(&cache.spec, &kv.key, &obj, json, kv.mod_revision);
+                            let e = make_entry(&cache.spec.indexed_fields, &kv.key, &obj, json, kv.mod_revision);
                             objects.insert(kv.key.clone(), Arc::new(e));
                         }
                     }
@@ -533,10 +580,15 @@ async fn run(
                 let prev = cache.get(&key);
                 let event = match ev.event_type() {
                     EventType::Put => {
-                        let Some((obj, json)) = decoder(&key, kv.value(), kv.mod_revision()) else {
-                            continue;
+                        let entry = match recent.take(&key, kv.mod_revision()) {
+                            Some(entry) => entry,
+                            None => {
+                                let Some((obj, json)) = decoder(&key, kv.value(), kv.mod_revision()) else {
+                                    continue;
+                                };
+                                Arc::new(make_entry(&cache.spec.indexed_fields, &key, &obj, json, kv.mod_revision()))
+                            }
                         };
-                        let entry = Arc::new(make_entry(&cache.spec, &key, &obj, json, kv.mod_revision()));
                         let kind = if kv.create_revision() == kv.mod_revision() || prev.is_none() {
                             WatchEventType::Added
                         } else {
@@ -554,7 +606,7 @@ async fn run(
                         // The last state, stamped with the deletion's revision.
                         let last = ev.prev_kv().and_then(|p| decoder(&key, p.value(), rev));
                         let Some((obj, json)) = last else { continue };
-                        let entry = Arc::new(make_entry(&cache.spec, &key, &obj, json, rev));
+                        let entry = Arc::new(make_entry(&cache.spec.indexed_fields, &key, &obj, json, rev));
                         Event {
                             kind: WatchEventType::Deleted,
                             rv: rev,
@@ -585,6 +637,7 @@ mod tests {
             labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             fields: vec![],
             proto: std::sync::OnceLock::new(),
+        frames: Default::default(),
         })
     }
 
@@ -617,6 +670,7 @@ mod tests {
                 labels: self.labels.clone(),
                 fields: vec![String::new(); 2],
                 proto: std::sync::OnceLock::new(),
+        frames: Default::default(),
             }
         }
     }

@@ -295,6 +295,7 @@ impl Apiserver {
                     labels: object::labels(&obj),
                     fields: fields.iter().map(|f| crate::fieldsel::field_value(&obj, f)).collect(),
                     proto: std::sync::OnceLock::new(),
+                    frames: Default::default(),
                 };
                 if opts.filter.matches(&fields, &entry) {
                     items.push(Arc::new(entry));
@@ -361,14 +362,8 @@ impl Apiserver {
         }
         let key = self.key(spec, namespace, &name);
         let bytes = crate::storecodec::encode(spec, &stored).map_err(Status::internal_error)?;
-        match self.etcd.create(&key, bytes).await {
-            Ok(rev) => {
-                object::set_meta(&mut stored, "resourceVersion", Value::String(rev.to_string()));
-                Ok(crate::convert::from_storage(
-                    spec,
-                    crate::storecodec::canonical(spec, stored),
-                ))
-            }
+        match self.etcd.create(&key, bytes.clone()).await {
+            Ok(rev) => self.written(spec, &key, &bytes, rev),
             Err(e) => {
                 allocated.release(self);
                 let has_generate_name = !object::meta_str(&stored, "generateName").is_empty();
@@ -380,6 +375,18 @@ impl Apiserver {
                 })
             }
         }
+    }
+
+    /// The object a write stored, as a read returns it (decoded from the stored bytes, so in upstream's field
+    /// order). The watch cache gets the same decoded entry, so the write is decoded only once.
+    fn written(&self, spec: &ResourceSpec, key: &str, bytes: &[u8], rev: i64) -> ApiResult<Value> {
+        let obj = crate::storecodec::decode(key, bytes, rev).map_err(Status::internal_error)?;
+        if let Ok(json) = serde_json::to_vec(&obj) {
+            let fields = crate::fieldsel::indexed_fields(spec.storage_group, spec.storage_kind);
+            let entry = crate::cache::make_entry(&fields, key, &obj, bytes::Bytes::from(json), rev);
+            self.recent_writes.put(key, rev, std::sync::Arc::new(entry));
+        }
+        Ok(crate::convert::from_storage(spec, obj))
     }
 
     /// Refuses creates in a missing (404) or terminating (403) namespace.
@@ -491,14 +498,10 @@ impl Apiserver {
                 allocated.release(self);
                 return decode_for(spec, &kv.key, &kv.value, kv.mod_revision);
             }
-            match self.etcd.update(&kv.key, bytes, kv.mod_revision).await {
+            match self.etcd.update(&kv.key, bytes.clone(), kv.mod_revision).await {
                 Ok(rev) => {
                     allocated.commit(self, &current, &new);
-                    object::set_meta(&mut new, "resourceVersion", Value::String(rev.to_string()));
-                    return Ok(crate::convert::from_storage(
-                        spec,
-                        crate::storecodec::canonical(spec, new),
-                    ));
+                    return self.written(spec, &kv.key, &bytes, rev);
                 }
                 Err(StorageError::Conflict(_)) => {
                     allocated.release(self);

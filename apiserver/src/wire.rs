@@ -82,7 +82,7 @@ pub fn field_problems(spec: &ResourceSpec, format: Format, body: &[u8], obj: &Va
     }
     let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
     let mut problems: Vec<String> = Vec::new();
-    if format == Format::Json {
+    if format == Format::Json && may_have_duplicate_keys(body, obj) {
         problems.extend(
             ferrokube_apischema::duplicate_fields(body)
                 .into_iter()
@@ -204,9 +204,52 @@ fn go_message_type(full: &str) -> String {
     }
 }
 
+/// Whether a JSON body can hold a repeated key: it cannot when it has as many object keys as the parsed
+/// value (a repeated key collapses into one). Counting is one pass without allocation, so the path-building
+/// scan runs only for bodies that do repeat a key.
+fn may_have_duplicate_keys(body: &[u8], parsed: &Value) -> bool {
+    fn parsed_keys(v: &Value) -> usize {
+        match v {
+            Value::Object(m) => m.len() + m.values().map(parsed_keys).sum::<usize>(),
+            Value::Array(a) => a.iter().map(parsed_keys).sum(),
+            _ => 0,
+        }
+    }
+    // Every ':' outside a string ends an object key.
+    let mut colons = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in body {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b':' {
+            colons += 1;
+        }
+    }
+    colons != parsed_keys(parsed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_key_precheck() {
+        let body = br#"{"a":{"b":1,"c":"x:y"},"d":[{"e":"q\\\":"}]}"#;
+        let v: Value = serde_json::from_slice(body).unwrap();
+        assert!(!may_have_duplicate_keys(body, &v));
+        let dup = br#"{"a":1,"a":2}"#;
+        let v: Value = serde_json::from_slice(dup).unwrap();
+        assert!(may_have_duplicate_keys(dup, &v));
+    }
 
     #[test]
     fn watch_frames_decode_with_the_schema_crate() {

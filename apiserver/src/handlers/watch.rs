@@ -20,6 +20,9 @@ use crate::codec::{self, Format, Target};
 use crate::request::{Query, RequestInfo};
 use crate::resource::ResourceSpec;
 
+/// The most event bytes coalesced into one body chunk.
+const MAX_CHUNK: usize = 256 * 1024;
+
 /// How often a watcher that allows bookmarks gets one.
 const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -122,13 +125,27 @@ pub async fn watch(
                         // The cache disconnected this watcher (it fell behind, or the cache relisted).
                         break 'stream;
                     };
-                    last_rv = last_rv.max(item.obj.rv);
-                    let frame = match target.as_ {
-                        crate::codec::As::Object => encode_event(&spec, item.kind, &item.obj, target.format),
-                        _ => encode_converted(&spec, item.kind, &item.obj, target),
-                    };
-                    let Some(frame) = frame else { continue };
-                    if tx.send(Ok(Frame::data(frame))).await.is_err() {
+                    // Everything already queued goes out in one chunk: one write (and one TLS record) for
+                    // many events when the watcher is busy.
+                    let mut chunk = bytes::BytesMut::new();
+                    let mut next = Some(item);
+                    while let Some(item) = next.take() {
+                        last_rv = last_rv.max(item.obj.rv);
+                        let frame = match target.as_ {
+                            crate::codec::As::Object => encode_event(&spec, item.kind, &item.obj, target.format),
+                            _ => encode_converted(&spec, item.kind, &item.obj, target),
+                        };
+                        if let Some(frame) = frame {
+                            chunk.extend_from_slice(&frame);
+                        }
+                        if chunk.len() < MAX_CHUNK {
+                            next = rx.try_recv().ok();
+                        }
+                    }
+                    if chunk.is_empty() {
+                        continue;
+                    }
+                    if tx.send(Ok(Frame::data(chunk.freeze()))).await.is_err() {
                         break 'stream;
                     }
                 }
@@ -168,6 +185,19 @@ fn encode_event(spec: &ResourceSpec, kind: WatchEventType, obj: &Entry, format: 
                 .clone()?;
             Some(Bytes::from(crate::wire::watch_frame(kind.as_str(), &envelope)))
         }
+        _ if spec.is_storage_version() => Some(
+            obj.frames[kind.index()]
+                .get_or_init(|| {
+                    let mut out = Vec::with_capacity(obj.json.len() + 32);
+                    out.extend_from_slice(b"{\"type\":\"");
+                    out.extend_from_slice(kind.as_str().as_bytes());
+                    out.extend_from_slice(b"\",\"object\":");
+                    out.extend_from_slice(&obj.json);
+                    out.extend_from_slice(b"}\n");
+                    Bytes::from(out)
+                })
+                .clone(),
+        ),
         _ => {
             let mut out = Vec::with_capacity(obj.json.len() + 32);
             out.extend_from_slice(b"{\"type\":\"");
