@@ -3,6 +3,7 @@
 //! them (gracefully or with SIGKILL) when asked or when dropped.
 
 pub mod apiserver;
+pub mod benchkit;
 pub mod etcd;
 pub mod pki;
 

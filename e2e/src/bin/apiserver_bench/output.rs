@@ -6,7 +6,6 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use anyhow::Context;
 use serde::Serialize;
 
 use crate::{config::BenchConfig, machine::Machine, report::Row, results::DatastoreResults};
@@ -60,16 +59,7 @@ impl<'a> Document<'a> {
 
 /// Writes `doc` to `<out>/apiserver-<timestamp>.json` and `<out>/apiserver-latest.json`.
 pub fn write_json(out: &Path, doc: &Document<'_>) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating the results dir {}", out.display()))?;
-    let json = serde_json::to_string_pretty(doc)?;
-    let paths = vec![
-        out.join(format!("apiserver-{}.json", doc.stamp)),
-        out.join("apiserver-latest.json"),
-    ];
-    for p in &paths {
-        std::fs::write(p, &json).with_context(|| format!("writing {}", p.display()))?;
-    }
-    Ok(paths)
+    ferrokube_e2e::benchkit::write_results(out, "apiserver", &doc.stamp, &serde_json::to_string_pretty(doc)?)
 }
 
 /// The first three fields of `/proc/loadavg` (1, 5 and 15 minute load averages).

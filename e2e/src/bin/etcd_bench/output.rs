@@ -6,7 +6,6 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use anyhow::Context;
 use serde::Serialize;
 
 use crate::{config::BenchConfig, machine::Machine, report::Row, results::BackendResults};
@@ -49,16 +48,7 @@ impl<'a> Document<'a> {
 
 /// Writes `doc` to `<out>/etcd-<timestamp>.json` and `<out>/etcd-latest.json`.
 pub fn write_json(out: &Path, doc: &Document<'_>) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating the results dir {}", out.display()))?;
-    let json = serde_json::to_string_pretty(doc)?;
-    let paths = vec![
-        out.join(format!("etcd-{}.json", doc.stamp)),
-        out.join("etcd-latest.json"),
-    ];
-    for p in &paths {
-        std::fs::write(p, &json).with_context(|| format!("writing {}", p.display()))?;
-    }
-    Ok(paths)
+    ferrokube_e2e::benchkit::write_results(out, "etcd", &doc.stamp, &serde_json::to_string_pretty(doc)?)
 }
 
 /// A UTC time in two spellings.

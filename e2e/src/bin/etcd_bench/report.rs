@@ -224,35 +224,7 @@ pub fn render(rows: &[Row]) -> String {
             target,
         ]);
     }
-    let mut widths = [0usize; 5];
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for (i, row) in cells.iter().enumerate() {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .enumerate()
-            .map(|(col, (c, w))| {
-                if col == 0 || col == 4 {
-                    pad_right(c, w)
-                } else {
-                    pad_left(c, w)
-                }
-            })
-            .collect();
-        out.push_str(line.join(" | ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-            out.push_str(&rule.join("-|-"));
-            out.push('\n');
-        }
-    }
-    out
+    ferrokube_e2e::benchkit::render_table(&cells, |col| col != 0 && col != 4)
 }
 
 fn fmt_num(v: Option<f64>) -> String {
@@ -263,14 +235,6 @@ fn fmt_num(v: Option<f64>) -> String {
         Some(v) if v.abs() >= 10.0 => format!("{v:.1}"),
         Some(v) => format!("{v:.2}"),
     }
-}
-
-fn pad_right(s: &str, w: usize) -> String {
-    format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())))
-}
-
-fn pad_left(s: &str, w: usize) -> String {
-    format!("{}{s}", " ".repeat(w.saturating_sub(s.chars().count())))
 }
 
 #[cfg(test)]

@@ -1,0 +1,72 @@
+//! Pieces the benchmark binaries share: the text table and the results files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// Renders rows (the first is the header) as a `|`-separated table with a rule under the header; columns
+/// for which `right_aligned(col)` holds are padded on the left.
+pub fn render_table<R: AsRef<[String]>>(cells: &[R], right_aligned: impl Fn(usize) -> bool) -> String {
+    let columns = cells.iter().map(|r| r.as_ref().len()).max().unwrap_or(0);
+    let mut widths = vec![0usize; columns];
+    for row in cells {
+        for (w, c) in widths.iter_mut().zip(row.as_ref()) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for (i, row) in cells.iter().enumerate() {
+        let line: Vec<String> = row
+            .as_ref()
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(col, (c, &w))| {
+                let pad = " ".repeat(w.saturating_sub(c.chars().count()));
+                if right_aligned(col) {
+                    format!("{pad}{c}")
+                } else {
+                    format!("{c}{pad}")
+                }
+            })
+            .collect();
+        out.push_str(line.join(" | ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            out.push_str(&rule.join("-|-"));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Writes `json` to `<out>/<name>-<stamp>.json` and `<out>/<name>-latest.json`.
+pub fn write_results(out: &Path, name: &str, stamp: &str, json: &str) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating the results dir {}", out.display()))?;
+    let paths = vec![
+        out.join(format!("{name}-{stamp}.json")),
+        out.join(format!("{name}-latest.json")),
+    ];
+    for p in &paths {
+        std::fs::write(p, json).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_pads_and_rules() {
+        let cells = vec![
+            vec!["metric".to_string(), "value".to_string()],
+            vec!["put".to_string(), "12".to_string()],
+        ];
+        assert_eq!(
+            render_table(&cells, |c| c == 1),
+            "metric | value\n-------|------\nput    |    12\n"
+        );
+    }
+}
