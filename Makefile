@@ -162,13 +162,16 @@ proto:
 	FERROKUBE_REGENERATE=1 $(CARGO) test -p ferrokube-proto --test generated
 
 # Fuzzing (not part of `make test` or CI): each target in FUZZ_TARGETS runs for FUZZ_SECONDS under libFuzzer at
-# the lowest CPU priority, then its corpus (fuzz/corpus/<target>, committed) is minimized. Crashing inputs land in
+# the lowest CPU priority, then its corpus (fuzz/corpus/<target>, committed) is minimized to the inputs that
+# keep every covered edge (-use_counters=0, which keeps it small enough to commit). Crashing inputs land in
 # fuzz/artifacts/<target>/. Only the stable toolchain is needed: RUSTC_BOOTSTRAP=1 unlocks the -Z flags cargo-fuzz
 # passes, and no sanitizer runtime is used (-s none; the fuzzed crates deny unsafe code). See bench/README.md.
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= decode_body patch
 FUZZ_FLAGS := -s none -a
 FUZZ_ARGS ?= -max_len=8192 -timeout=10
+# cmin gets FUZZ_ARGS without the parallel-mode flags: with -fork, libFuzzer fuzzes instead of merging.
+FUZZ_CMIN_ARGS = $(filter-out -fork=% -jobs=% -workers=% -ignore_crashes=%,$(FUZZ_ARGS))
 fuzz:
 	@command -v cargo-fuzz >/dev/null || { echo "==> installing cargo-fuzz"; $(CARGO) install --locked cargo-fuzz; }
 	@cd fuzz && RUSTC_BOOTSTRAP=1 nice -n 19 $(CARGO) fuzz build $(FUZZ_FLAGS)
@@ -179,6 +182,6 @@ fuzz:
 			-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_ARGS) 2>&1 | grep --line-buffered -v '^INFO:' \
 			|| { echo "error: $$t found a crash: the input is in fuzz/artifacts/$$t/ (reproduce: cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run $(FUZZ_FLAGS) $$t <file>)"; exit 1; }; \
 		echo "==> minimizing fuzz/corpus/$$t"; \
-		RUSTC_BOOTSTRAP=1 nice -n 19 $(CARGO) fuzz cmin $(FUZZ_FLAGS) $$t -- $(FUZZ_ARGS) >/dev/null 2>&1 || exit 1; \
+		RUSTC_BOOTSTRAP=1 nice -n 19 $(CARGO) fuzz cmin $(FUZZ_FLAGS) $$t -- $(FUZZ_CMIN_ARGS) -use_counters=0 >/dev/null 2>&1 || exit 1; \
 		echo "==> fuzz/corpus/$$t: $$(ls corpus/$$t | wc -l) files, $$(du -sh --apparent-size corpus/$$t | cut -f1)"; \
 	done

@@ -39,10 +39,10 @@ pub fn kind_for(selector: u8) -> GroupVersionKind {
 fn check_object(gvk: &GroupVersionKind, mut v: Value) {
     let _ = ferrokube_apischema::unknown_fields(gvk, &v);
     let _ = ferrokube_apischema::canonicalize(gvk, &mut v);
-    if let Ok(stored) = ferrokube_apischema::encode(gvk, &v) {
-        if let Err(e) = ferrokube_apischema::decode(&stored) {
-            panic!("{gvk}: encoded object does not decode: {e}\nobject: {v}");
-        }
+    if let Ok(stored) = ferrokube_apischema::encode(gvk, &v)
+        && let Err(e) = ferrokube_apischema::decode(&stored)
+    {
+        panic!("{gvk}: encoded object does not decode: {e}\nobject: {v}");
     }
 }
 
