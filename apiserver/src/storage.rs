@@ -59,11 +59,16 @@ pub struct Page {
     pub remaining: i64,
 }
 
-/// The etcd client, shared by every resource.
+/// The etcd clients, shared by every resource: a few connections, used in turn, so that one HTTP/2
+/// connection's task does not serialize every request under load.
 #[derive(Clone)]
 pub struct Etcd {
-    client: Client,
+    clients: std::sync::Arc<Vec<Client>>,
+    next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
+
+/// Connections to etcd.
+const CONNECTIONS: usize = 1;
 
 impl std::fmt::Debug for Etcd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -97,16 +102,21 @@ impl Etcd {
             .iter()
             .map(|e| e.trim_start_matches("http://").to_string())
             .collect();
-        let client = Client::connect(&endpoints, None).await?;
-        Ok(Etcd { client })
+        let mut clients = Vec::with_capacity(CONNECTIONS);
+        for _ in 0..CONNECTIONS {
+            clients.push(Client::connect(&endpoints, None).await?);
+        }
+        Ok(Etcd { clients: std::sync::Arc::new(clients), next: Default::default() })
     }
 
     fn kv(&self) -> KvClient {
-        self.client.kv_client()
+        self.client().kv_client()
     }
 
+    /// The next connection, round robin.
     pub fn client(&self) -> Client {
-        self.client.clone()
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.clients.len();
+        self.clients[i].clone()
     }
 
     /// The current revision of the store (a linearizable read).

@@ -361,7 +361,7 @@ impl Apiserver {
             ));
         }
         let key = self.key(spec, namespace, &name);
-        let bytes = crate::storecodec::encode(spec, &stored).map_err(Status::internal_error)?;
+        let bytes = crate::wire::encode_for_storage(spec, &stored)?;
         match self.etcd.create(&key, bytes.clone()).await {
             Ok(rev) => self.written(spec, &key, &bytes, rev),
             Err(e) => {
@@ -492,7 +492,7 @@ impl Apiserver {
                     Err(e) => return Err(storage_error(spec, name, e)),
                 }
             }
-            let bytes = crate::storecodec::encode(spec, &new).map_err(Status::internal_error)?;
+            let bytes = crate::wire::encode_for_storage(spec, &new)?;
             if bytes == kv.value {
                 // No change: upstream skips the write and returns the stored object.
                 allocated.release(self);
@@ -606,7 +606,7 @@ impl Apiserver {
                     return Ok(Deleted::Pending(crate::convert::from_storage(spec, new)));
                 }
                 object::remove_meta(&mut new, "resourceVersion");
-                let bytes = crate::storecodec::encode(spec, &new).map_err(Status::internal_error)?;
+                let bytes = crate::wire::encode_for_storage(spec, &new)?;
                 match self.etcd.update(&kv.key, bytes, kv.mod_revision).await {
                     Ok(rev) => {
                         object::set_meta(&mut new, "resourceVersion", Value::String(rev.to_string()));

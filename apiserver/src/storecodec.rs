@@ -8,6 +8,9 @@ use crate::resource::ResourceSpec;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
+    /// The object's JSON does not have the types its kind needs (the client's error).
+    #[error("{0}")]
+    Type(ferrokube_apischema::TranscodeError),
     #[error("encoding {kind} for storage: {reason}")]
     Encode { kind: String, reason: String },
     #[error("decoding the stored value of {key}: {reason}")]
@@ -24,9 +27,11 @@ pub fn encode(spec: &ResourceSpec, obj: &Value) -> Result<Vec<u8>, CodecError> {
         });
     }
     let gvk = GroupVersionKind::new(spec.storage_group, spec.storage_version, spec.storage_kind);
-    envelope::encode(&gvk, obj).map_err(|e| CodecError::Encode {
-        kind: spec.storage_kind.to_string(),
-        reason: e.to_string(),
+    envelope::encode(&gvk, obj).map_err(|e| match e {
+        ferrokube_apischema::TranscodeError::UnknownKind(kind) => {
+            CodecError::Encode { kind: spec.storage_kind.to_string(), reason: format!("no schema for {kind}") }
+        }
+        other => CodecError::Type(other),
     })
 }
 

@@ -105,24 +105,19 @@ pub fn patch_meta(spec: &ResourceSpec) -> Option<&'static dyn PatchMeta> {
         .map(|m| m as &'static dyn PatchMeta)
 }
 
-/// Checks that a decoded body has the JSON types its kind's Go struct needs, as Go's decoder would while
-/// decoding it. The error is worded as upstream's 400 (`ConfigMap in version "v1" cannot be handled as a
-/// ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string`).
-pub fn type_check(spec: &ResourceSpec, obj: &Value) -> Result<(), Status> {
-    if spec.crd.is_some() {
-        return Ok(());
-    }
-    let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
-    match ferrokube_apischema::encode_raw(&gvk, obj) {
-        Ok(_) | Err(TranscodeError::UnknownKind(_)) => Ok(()),
-        Err(e) => {
-            let detail = match &e {
-                TranscodeError::JsonType { path, got, .. } => go_unmarshal_error(&gvk, path, got),
-                other => other.to_string(),
-            };
-            Err(cannot_handle(spec, &detail))
+/// Encodes an object for etcd. A value of the wrong JSON type is the client's error, worded as upstream's
+/// decoder words it (400 `ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal
+/// number into Go struct field ConfigMap.data of type string`); the check costs nothing extra because the
+/// object is encoded for storage anyway.
+pub fn encode_for_storage(spec: &ResourceSpec, obj: &Value) -> Result<Vec<u8>, Status> {
+    crate::storecodec::encode(spec, obj).map_err(|e| match e {
+        crate::storecodec::CodecError::Type(TranscodeError::JsonType { path, got, .. }) => {
+            let gvk = GroupVersionKind::new(spec.storage_group, spec.storage_version, spec.storage_kind);
+            cannot_handle(spec, &go_unmarshal_error(&gvk, &path, got))
         }
-    }
+        crate::storecodec::CodecError::Type(other) => cannot_handle(spec, &other.to_string()),
+        other => Status::internal_error(other),
+    })
 }
 
 /// `<Kind> in version "<v>" cannot be handled as a <Kind>: <detail>` (400), upstream's decoding failure.

@@ -226,9 +226,6 @@ pub fn decode_body(
             )));
         }
     };
-    if format != Format::Protobuf {
-        crate::wire::type_check(spec, &obj)?;
-    }
     if mode == "Strict" && !problems.is_empty() {
         return Err(crate::wire::cannot_handle(
             spec,
@@ -394,7 +391,6 @@ pub async fn patch(
                 crate::store::CONFLICT_MESSAGE,
             ));
         }
-        crate::wire::type_check(&spec2, &patched)?;
         if object::name(&patched) != name_owned {
             return Err(Status::bad_request(format!(
                 "the name of the object ({}) does not match the name on the URL ({name_owned})",
