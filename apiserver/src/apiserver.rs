@@ -126,7 +126,14 @@ impl Apiserver {
                         }
                     },
                 );
-            Cache::start(storage_spec, self.prefix(), self.etcd.clone(), decoder, self.recent_writes.clone()).await
+            Cache::start(
+                storage_spec,
+                self.prefix(),
+                self.etcd.clone(),
+                decoder,
+                self.recent_writes.clone(),
+            )
+            .await
         })
         .await
         .clone()

@@ -483,7 +483,10 @@ pub fn make_entry(indexed_fields: &[&'static str], key: &str, obj: &Value, json:
         rv,
         json,
         labels: crate::object::labels(obj),
-        fields: indexed_fields.iter().map(|f| crate::fieldsel::field_value(obj, f)).collect(),
+        fields: indexed_fields
+            .iter()
+            .map(|f| crate::fieldsel::field_value(obj, f))
+            .collect(),
         proto: std::sync::OnceLock::new(),
         frames: Default::default(),
     }
@@ -586,7 +589,13 @@ async fn run(
                                 let Some((obj, json)) = decoder(&key, kv.value(), kv.mod_revision()) else {
                                     continue;
                                 };
-                                Arc::new(make_entry(&cache.spec.indexed_fields, &key, &obj, json, kv.mod_revision()))
+                                Arc::new(make_entry(
+                                    &cache.spec.indexed_fields,
+                                    &key,
+                                    &obj,
+                                    json,
+                                    kv.mod_revision(),
+                                ))
                             }
                         };
                         let kind = if kv.create_revision() == kv.mod_revision() || prev.is_none() {
@@ -637,7 +646,7 @@ mod tests {
             labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             fields: vec![],
             proto: std::sync::OnceLock::new(),
-        frames: Default::default(),
+            frames: Default::default(),
         })
     }
 
@@ -670,7 +679,7 @@ mod tests {
                 labels: self.labels.clone(),
                 fields: vec![String::new(); 2],
                 proto: std::sync::OnceLock::new(),
-        frames: Default::default(),
+                frames: Default::default(),
             }
         }
     }

@@ -106,7 +106,10 @@ impl Etcd {
         for _ in 0..CONNECTIONS {
             clients.push(Client::connect(&endpoints, None).await?);
         }
-        Ok(Etcd { clients: std::sync::Arc::new(clients), next: Default::default() })
+        Ok(Etcd {
+            clients: std::sync::Arc::new(clients),
+            next: Default::default(),
+        })
     }
 
     fn kv(&self) -> KvClient {

@@ -28,9 +28,10 @@ pub fn encode(spec: &ResourceSpec, obj: &Value) -> Result<Vec<u8>, CodecError> {
     }
     let gvk = GroupVersionKind::new(spec.storage_group, spec.storage_version, spec.storage_kind);
     envelope::encode(&gvk, obj).map_err(|e| match e {
-        ferrokube_apischema::TranscodeError::UnknownKind(kind) => {
-            CodecError::Encode { kind: spec.storage_kind.to_string(), reason: format!("no schema for {kind}") }
-        }
+        ferrokube_apischema::TranscodeError::UnknownKind(kind) => CodecError::Encode {
+            kind: spec.storage_kind.to_string(),
+            reason: format!("no schema for {kind}"),
+        },
         other => CodecError::Type(other),
     })
 }
