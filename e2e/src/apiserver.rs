@@ -57,7 +57,19 @@ impl ApiserverProcess {
             log: dir.path().join("kube-apiserver.log"),
             dir,
         };
-        s.spawn().await?;
+        // Another process may take the port between picking it and the server binding it: start again on a
+        // fresh port then.
+        for attempt in 0.. {
+            match s.spawn().await {
+                Ok(()) => break,
+                Err(e) if attempt < 5 && format!("{e:#}").to_lowercase().contains("address already in use") => {
+                    s.port = crate::free_port();
+                    s.pki
+                        .write_kubeconfig(&s.kubeconfig, &format!("https://127.0.0.1:{}", s.port))?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Ok(s)
     }
 

@@ -64,7 +64,20 @@ impl EtcdServer {
             metrics_port: crate::free_port(),
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
         };
-        s.spawn().await?;
+        // Another process may take a port between picking it and the server binding it: start again on
+        // fresh ports then.
+        for attempt in 0.. {
+            match s.spawn().await {
+                Ok(()) => break,
+                Err(e) if attempt < 5 && format!("{e:#}").to_lowercase().contains("address already in use") => {
+                    let _ = std::fs::remove_dir_all(&s.data_dir);
+                    s.client_port = crate::free_port();
+                    s.peer_port = crate::free_port();
+                    s.metrics_port = crate::free_port();
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Ok(s)
     }
 

@@ -7,8 +7,16 @@ pub mod benchkit;
 pub mod etcd;
 pub mod pki;
 
-/// A free TCP port on 127.0.0.1 (bound, then released for the child to take).
+/// A free TCP port on 127.0.0.1 for a child process to listen on. Ports are picked below the kernel's
+/// ephemeral range (32768-60999), so that the outgoing connections tests make cannot take one between this
+/// check and the child's bind; harnesses still retry a start that loses the race.
 pub fn free_port() -> u16 {
+    for _ in 0..1000 {
+        let port = 20_000 + fastrand::u16(..12_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
