@@ -31,6 +31,8 @@ pub struct Apiserver {
     pub allocator: Allocator,
     pub authorizer: Box<dyn Authorizer>,
     pub metrics: Metrics,
+    /// Leases for expiring objects (Events).
+    pub leases: crate::storage::Leases,
     /// Writes of this server, handed to the watch cache already decoded.
     pub recent_writes: Arc<crate::cache::RecentWrites>,
     pub readonly_inflight: Option<Arc<Semaphore>>,
@@ -75,6 +77,7 @@ impl Apiserver {
             authorizer,
             metrics: Metrics::new(),
             recent_writes: Arc::default(),
+            leases: Default::default(),
             started: Instant::now(),
             ready: std::sync::atomic::AtomicBool::new(false),
         }

@@ -52,6 +52,9 @@ pub struct ApiserverArgs {
     /// The most mutating requests served at once; more get 429. 0 means unlimited.
     #[arg(long = "max-mutating-requests-inflight", default_value_t = 200)]
     pub max_mutating_requests_inflight: usize,
+    /// How long Events are kept (a Go duration such as `1h0m0s`).
+    #[arg(long = "event-ttl", default_value = "1h0m0s")]
+    pub event_ttl: String,
     /// Serve LIST and WATCH from a per-resource cache fed by one etcd watch.
     #[arg(long = "watch-cache", default_value_t = true, action = clap::ArgAction::Set)]
     pub watch_cache: bool,
@@ -73,6 +76,7 @@ pub struct Config {
     pub node_ports: PortRange,
     pub max_requests_inflight: usize,
     pub max_mutating_requests_inflight: usize,
+    pub event_ttl: std::time::Duration,
 }
 
 impl ApiserverArgs {
@@ -96,6 +100,8 @@ impl ApiserverArgs {
             .service_node_port_range
             .parse()
             .map_err(|e| anyhow::anyhow!("--service-node-port-range: {e}"))?;
+        let event_ttl = parse_go_duration(&self.event_ttl)
+            .ok_or_else(|| anyhow::anyhow!("--event-ttl={}: not a duration (want e.g. 1h0m0s, 30m)", self.event_ttl))?;
         let advertise_address = self.advertise_address.unwrap_or(if self.bind_address.is_unspecified() {
             IpAddr::from([127, 0, 0, 1])
         } else {
@@ -113,8 +119,39 @@ impl ApiserverArgs {
             node_ports,
             max_requests_inflight: self.max_requests_inflight,
             max_mutating_requests_inflight: self.max_mutating_requests_inflight,
+            event_ttl,
         })
     }
+}
+
+/// Parses a Go duration (`1h0m0s`, `30m`, `1.5h`, `90s`, `500ms`).
+pub fn parse_go_duration(s: &str) -> Option<std::time::Duration> {
+    let mut rest = s.trim();
+    if rest == "0" {
+        return Some(std::time::Duration::ZERO);
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_len = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+        let value: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphabetic() || *b == 0xc2 || *b == 0xb5)
+            .count();
+        let factor = match &rest[..unit_len] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += value * factor;
+    }
+    (total.is_finite() && total >= 0.0).then(|| std::time::Duration::from_secs_f64(total))
 }
 
 /// Upstream kube-apiserver flags this server does not implement yet. Passing one is an error that says so,
@@ -145,7 +182,6 @@ const UNIMPLEMENTED_UPSTREAM_FLAGS: &[&str] = &[
     "etcd-certfile",
     "etcd-keyfile",
     "etcd-servers-overrides",
-    "event-ttl",
     "feature-gates",
     "kubelet-certificate-authority",
     "kubelet-client-certificate",
@@ -229,6 +265,17 @@ mod tests {
             }
         );
         assert_eq!(cfg.advertise_address, IpAddr::from([127, 0, 0, 1]));
+    }
+
+    #[test]
+    fn go_durations() {
+        use std::time::Duration;
+        assert_eq!(parse_go_duration("1h0m0s"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_go_duration("30m"), Some(Duration::from_secs(1800)));
+        assert_eq!(parse_go_duration("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_go_duration("1d"), None);
+        assert_eq!(parse_go_duration("h"), None);
     }
 
     #[test]

@@ -165,10 +165,10 @@ impl Etcd {
     }
 
     /// Creates `key`; fails with [`StorageError::AlreadyExists`] when it exists. Returns the new revision.
-    pub async fn create(&self, key: &str, value: Vec<u8>) -> Result<i64, StorageError> {
+    pub async fn create(&self, key: &str, value: Vec<u8>, lease: i64) -> Result<i64, StorageError> {
         let txn = Txn::new()
             .when([Compare::create_revision(key, CompareOp::Equal, 0)])
-            .and_then([TxnOp::put(key, value, None)]);
+            .and_then([TxnOp::put(key, value, put_options(lease))]);
         let resp = self.kv().txn(txn).await?;
         if !resp.succeeded() {
             return Err(StorageError::AlreadyExists);
@@ -177,10 +177,10 @@ impl Etcd {
     }
 
     /// Replaces `key` if its mod revision is still `expected`; otherwise returns the current value.
-    pub async fn update(&self, key: &str, value: Vec<u8>, expected: i64) -> Result<i64, StorageError> {
+    pub async fn update(&self, key: &str, value: Vec<u8>, expected: i64, lease: i64) -> Result<i64, StorageError> {
         let txn = Txn::new()
             .when([Compare::mod_revision(key, CompareOp::Equal, expected)])
-            .and_then([TxnOp::put(key, value, None)])
+            .and_then([TxnOp::put(key, value, put_options(lease))])
             .or_else([TxnOp::get(key, None)]);
         let resp = self.kv().txn(txn).await?;
         if resp.succeeded() {
@@ -209,6 +209,37 @@ impl Etcd {
     pub async fn put(&self, key: &str, value: Vec<u8>) -> Result<i64, StorageError> {
         let resp = self.kv().put(key, value, None).await?;
         Ok(resp.header().map(|h| h.revision()).unwrap_or(0))
+    }
+}
+
+fn put_options(lease: i64) -> Option<etcd_client::PutOptions> {
+    (lease != 0).then(|| etcd_client::PutOptions::new().with_lease(lease))
+}
+
+/// Leases for objects that expire (Events, `--event-ttl`): one lease is shared by every write in a minute,
+/// as upstream's lease manager does, so a burst of events costs one LeaseGrant, not one each.
+#[derive(Debug, Default)]
+pub struct Leases {
+    current: tokio::sync::Mutex<Option<(i64, std::time::Instant)>>,
+}
+
+impl Leases {
+    /// How long a granted lease is reused; it is granted for the TTL plus this, so every object keeps at
+    /// least its TTL.
+    const REUSE: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// A lease that expires no sooner than `ttl` from now.
+    pub async fn lease_for(&self, etcd: &Etcd, ttl: std::time::Duration) -> Result<i64, StorageError> {
+        let mut current = self.current.lock().await;
+        if let Some((id, granted)) = *current
+            && granted.elapsed() < Self::REUSE
+        {
+            return Ok(id);
+        }
+        let secs = (ttl + Self::REUSE).as_secs() as i64;
+        let resp = etcd.client().lease_client().grant(secs, None).await?;
+        *current = Some((resp.id(), std::time::Instant::now()));
+        Ok(resp.id())
     }
 }
 

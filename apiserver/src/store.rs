@@ -362,7 +362,8 @@ impl Apiserver {
         }
         let key = self.key(spec, namespace, &name);
         let bytes = crate::wire::encode_for_storage(spec, &stored)?;
-        match self.etcd.create(&key, bytes.clone()).await {
+        let lease = self.lease_for(spec).await?;
+        match self.etcd.create(&key, bytes.clone(), lease).await {
             Ok(rev) => self.written(spec, &key, &bytes, rev),
             Err(e) => {
                 allocated.release(self);
@@ -387,6 +388,17 @@ impl Apiserver {
             self.recent_writes.put(key, rev, std::sync::Arc::new(entry));
         }
         Ok(crate::convert::from_storage(spec, obj))
+    }
+
+    /// The lease a write of this resource carries: Events expire after `--event-ttl`, as upstream stores them.
+    async fn lease_for(&self, spec: &ResourceSpec) -> ApiResult<i64> {
+        if !(spec.storage_group.is_empty() && spec.storage_kind == "Event") {
+            return Ok(0);
+        }
+        self.leases
+            .lease_for(&self.etcd, self.config.event_ttl)
+            .await
+            .map_err(|e| storage_error(spec, "", e))
     }
 
     /// Refuses creates in a missing (404) or terminating (403) namespace.
@@ -498,7 +510,8 @@ impl Apiserver {
                 allocated.release(self);
                 return decode_for(spec, &kv.key, &kv.value, kv.mod_revision);
             }
-            match self.etcd.update(&kv.key, bytes.clone(), kv.mod_revision).await {
+            let lease = self.lease_for(spec).await?;
+            match self.etcd.update(&kv.key, bytes.clone(), kv.mod_revision, lease).await {
                 Ok(rev) => {
                     allocated.commit(self, &current, &new);
                     return self.written(spec, &kv.key, &bytes, rev);
@@ -607,7 +620,8 @@ impl Apiserver {
                 }
                 object::remove_meta(&mut new, "resourceVersion");
                 let bytes = crate::wire::encode_for_storage(spec, &new)?;
-                match self.etcd.update(&kv.key, bytes, kv.mod_revision).await {
+                let lease = self.lease_for(spec).await?;
+                match self.etcd.update(&kv.key, bytes, kv.mod_revision, lease).await {
                     Ok(rev) => {
                         object::set_meta(&mut new, "resourceVersion", Value::String(rev.to_string()));
                         return Ok(Deleted::Pending(crate::convert::from_storage(spec, new)));

@@ -75,6 +75,7 @@ both_backends!(
     bad_requests_get_status,
     custom_resources,
     protobuf_bodies,
+    events_expire_with_a_lease,
 );
 
 async fn bootstrap_objects_exist(backend: Backend) {
@@ -599,4 +600,33 @@ async fn protobuf_bodies(backend: Backend) {
         (ev.event_type.as_str(), ev.object["metadata"]["name"].as_str()),
         ("ADDED", Some("s"))
     );
+}
+
+async fn events_expire_with_a_lease(backend: Backend) {
+    let c = cluster(backend).await;
+    let event = json!({"metadata": {"name": "e1"}, "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
+        "reason": "Started", "message": "hi", "type": "Normal"});
+    let (code, v) = post(&c, "/api/v1/namespaces/default/events", event).await;
+    assert_eq!(code, 201, "{v}");
+    let (code, v) = post(&c, "/apis/events.k8s.io/v1/namespaces/default/events", json!({"metadata": {"name": "e2"},
+        "eventTime": "2026-01-01T00:00:00.000000Z", "reportingController": "c", "reportingInstance": "i", "action": "A", "reason": "R", "type": "Normal", "regarding": {"kind": "Pod", "name": "p"}})).await;
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(v["regarding"]["name"], "p");
+    let mut etcd = c.etcd.client().await.unwrap();
+    let resp = etcd
+        .get(
+            "/registry/events/default/",
+            Some(etcd_client::GetOptions::new().with_prefix()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.kvs().len(), 2, "events.k8s.io Events share core Events' storage");
+    let lease = resp.kvs()[0].lease();
+    assert_ne!(lease, 0, "Events are stored with a TTL lease (--event-ttl)");
+    assert_eq!(resp.kvs()[1].lease(), lease, "writes within a minute share one lease");
+    let ttl = etcd.lease_time_to_live(lease, None).await.unwrap();
+    assert!(ttl.ttl() > 3600 && ttl.ttl() <= 3660, "ttl {}", ttl.ttl());
+    // Other kinds are stored without a lease.
+    let resp = etcd.get("/registry/namespaces/default", None).await.unwrap();
+    assert_eq!(resp.kvs()[0].lease(), 0);
 }
