@@ -10,7 +10,6 @@ use hyper::Response;
 use hyper::body::Frame;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
 use super::Body;
 use super::rest::list_options;
@@ -84,84 +83,44 @@ pub async fn watch(
         // A resourceVersion just returned by a write may be ahead of the cache for a moment.
         let _ = cache.wait_for(from, Duration::from_secs(3)).await;
     }
-    let (mut rx, start_rev, guard) = cache.watch(from, initial, opts.filter.clone()).map_err(|e| match e {
+    let (rx, start_rev, guard) = cache.watch(from, initial, opts.filter.clone()).map_err(|e| match e {
         CacheError::TooOld { .. } => Status::resource_expired(e.to_string()),
         CacheError::TooLarge { .. } => Status::timeout(&e.to_string(), 1),
         CacheError::NotReady => Status::service_unavailable(e.to_string()),
     })?;
-    let (tx, body_rx) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(64);
-    let spec = spec.clone();
-    let api2 = api.clone();
-    tokio::spawn(async move {
-        let _guard = guard;
-        let watchers = api2
-            .metrics
-            .watchers
-            .get_or_create(&crate::metrics::WatcherLabels {
-                group: spec.info.group.to_string(),
-                version: spec.info.version.to_string(),
-                kind: spec.info.kind.to_string(),
-            })
-            .clone();
-        watchers.inc();
-        let deadline = tokio::time::sleep(timeout);
-        tokio::pin!(deadline);
-        let mut bookmark_timer =
-            tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_INTERVAL, BOOKMARK_INTERVAL);
-        let mut initial_pending = send_initial == Some(true);
-        let mut last_rv = start_rev;
-        'stream: loop {
-            // After the initial ADDED events of a watch-list, mark their end with a bookmark.
-            if initial_pending && rx.is_empty() {
-                initial_pending = false;
-                let frame = encode_bookmark(&spec, start_rev, true, target.format);
-                if tx.send(Ok(Frame::data(frame))).await.is_err() {
-                    break;
-                }
-            }
-            tokio::select! {
-                item = rx.recv() => {
-                    let Some(item) = item else {
-                        // The cache disconnected this watcher (it fell behind, or the cache relisted).
-                        break 'stream;
-                    };
-                    // Everything already queued goes out in one chunk: one write (and one TLS record) for
-                    // many events when the watcher is busy.
-                    let mut chunk = bytes::BytesMut::new();
-                    let mut next = Some(item);
-                    while let Some(item) = next.take() {
-                        last_rv = last_rv.max(item.obj.rv);
-                        let frame = match target.as_ {
-                            crate::codec::As::Object => encode_event(&spec, item.kind, &item.obj, target.format),
-                            _ => encode_converted(&spec, item.kind, &item.obj, target),
-                        };
-                        if let Some(frame) = frame {
-                            chunk.extend_from_slice(&frame);
-                        }
-                        if chunk.len() < MAX_CHUNK {
-                            next = rx.try_recv().ok();
-                        }
-                    }
-                    if chunk.is_empty() {
-                        continue;
-                    }
-                    if tx.send(Ok(Frame::data(chunk.freeze()))).await.is_err() {
-                        break 'stream;
-                    }
-                }
-                _ = bookmark_timer.tick(), if bookmarks => {
-                    let rev = cache.revision().max(last_rv);
-                    if tx.send(Ok(Frame::data(encode_bookmark(&spec, rev, false, target.format)))).await.is_err() {
-                        break 'stream;
-                    }
-                }
-                () = &mut deadline => break 'stream,
-                () = tx.closed() => break 'stream,
-            }
-        }
-        watchers.dec();
+    let watchers = api
+        .metrics
+        .watchers
+        .get_or_create(&crate::metrics::WatcherLabels {
+            group: spec.info.group.to_string(),
+            version: spec.info.version.to_string(),
+            kind: spec.info.kind.to_string(),
+        })
+        .clone();
+    watchers.inc();
+    // The body polls the watcher's channel directly: no task and no second channel per watcher, and hyper
+    // asks for the next chunk only when the connection can take it.
+    let state = StreamState {
+        rx,
+        spec: spec.clone(),
+        cache,
+        target,
+        bookmarks,
+        initial_pending: send_initial == Some(true),
+        start_rev,
+        last_rv: start_rev,
+        deadline: Box::pin(tokio::time::sleep(timeout)),
+        bookmark_timer: tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_INTERVAL, BOOKMARK_INTERVAL),
+        _registration: Registration {
+            _guard: guard,
+            watchers,
+        },
+    };
+    let stream = futures::stream::unfold(state, |mut st| async move {
+        let chunk = st.next_chunk().await?;
+        Some((Ok::<_, std::io::Error>(Frame::data(chunk)), st))
     });
-    let body = StreamBody::new(ReceiverStream::new(body_rx)).boxed();
+    let body = StreamBody::new(stream).boxed();
     let content_type = match target.format {
         Format::Protobuf => "application/vnd.kubernetes.protobuf;stream=watch",
         Format::Yaml | Format::Json => codec::JSON,
@@ -170,6 +129,78 @@ pub async fn watch(
     resp.headers_mut()
         .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
     Ok(resp)
+}
+
+/// Unregisters the watcher and decrements `apiserver_registered_watchers` when the response ends.
+struct Registration {
+    _guard: crate::cache::WatcherGuard,
+    watchers: prometheus_client::metrics::gauge::Gauge,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.watchers.dec();
+    }
+}
+
+/// One watch response's progress.
+struct StreamState {
+    rx: mpsc::Receiver<crate::cache::WatchItem>,
+    spec: Arc<ResourceSpec>,
+    cache: Arc<crate::cache::Cache>,
+    target: Target,
+    bookmarks: bool,
+    /// A watch-list whose initial events still need their closing bookmark.
+    initial_pending: bool,
+    start_rev: i64,
+    last_rv: i64,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+    bookmark_timer: tokio::time::Interval,
+    _registration: Registration,
+}
+
+impl StreamState {
+    /// The next bytes to send, or `None` when the watch ends (timeout, or the cache dropped the watcher).
+    async fn next_chunk(&mut self) -> Option<Bytes> {
+        loop {
+            // After the initial ADDED events of a watch-list, mark their end with a bookmark.
+            if self.initial_pending && self.rx.is_empty() {
+                self.initial_pending = false;
+                return Some(encode_bookmark(&self.spec, self.start_rev, true, self.target.format));
+            }
+            tokio::select! {
+                item = self.rx.recv() => {
+                    // None: the cache disconnected this watcher (it fell behind, or the cache relisted).
+                    let item = item?;
+                    // Everything already queued goes out in one chunk: one write (and one TLS record) for
+                    // many events when the watcher is busy.
+                    let mut chunk = bytes::BytesMut::new();
+                    let mut next = Some(item);
+                    while let Some(item) = next.take() {
+                        self.last_rv = self.last_rv.max(item.obj.rv);
+                        let frame = match self.target.as_ {
+                            crate::codec::As::Object => encode_event(&self.spec, item.kind, &item.obj, self.target.format),
+                            _ => encode_converted(&self.spec, item.kind, &item.obj, self.target),
+                        };
+                        if let Some(frame) = frame {
+                            chunk.extend_from_slice(&frame);
+                        }
+                        if chunk.len() < MAX_CHUNK {
+                            next = self.rx.try_recv().ok();
+                        }
+                    }
+                    if !chunk.is_empty() {
+                        return Some(chunk.freeze());
+                    }
+                }
+                _ = self.bookmark_timer.tick(), if self.bookmarks => {
+                    let rev = self.cache.revision().max(self.last_rv);
+                    return Some(encode_bookmark(&self.spec, rev, false, self.target.format));
+                }
+                () = &mut self.deadline => return None,
+            }
+        }
+    }
 }
 
 fn encode_event(spec: &ResourceSpec, kind: WatchEventType, obj: &Entry, format: Format) -> Option<Bytes> {
