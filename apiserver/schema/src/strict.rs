@@ -106,29 +106,49 @@ pub fn unknown_fields(gvk: &GroupVersionKind, object: &Value) -> Result<Vec<Stri
             if key == "kind" || key == "apiVersion" {
                 continue;
             }
-            check_field(m, key, v, key, &mut out, 0);
+            check_field(m, key, v, &Path::Key(key, &Path::Root), &mut out, 0);
         }
     }
     Ok(out)
 }
 
-fn check_object(m: &Message, obj: &Map<String, Value>, path: &str, out: &mut Vec<String>, depth: usize) {
-    for (key, v) in obj {
-        let p = if path.is_empty() {
-            key.clone()
-        } else {
-            format!("{path}.{key}")
-        };
-        check_field(m, key, v, &p, out, depth);
+/// Where a value sits, rendered to `spec.containers[0].foo` only when an unknown field is reported, so a
+/// body without unknown fields costs no string building.
+enum Path<'a> {
+    Root,
+    Key(&'a str, &'a Path<'a>),
+    Index(usize, &'a Path<'a>),
+}
+
+impl Path<'_> {
+    fn render(&self) -> String {
+        match self {
+            Path::Root => String::new(),
+            Path::Key(k, parent) => {
+                let p = parent.render();
+                if p.is_empty() {
+                    (*k).to_string()
+                } else {
+                    format!("{p}.{k}")
+                }
+            }
+            Path::Index(i, parent) => format!("{}[{i}]", parent.render()),
+        }
     }
 }
 
-fn check_field(m: &Message, key: &str, v: &Value, path: &str, out: &mut Vec<String>, depth: usize) {
+fn check_object(m: &Message, obj: &Map<String, Value>, path: &Path<'_>, out: &mut Vec<String>, depth: usize) {
+    for (key, v) in obj {
+        check_field(m, key, v, &Path::Key(key, path), out, depth);
+    }
+}
+
+fn check_field(m: &Message, key: &str, v: &Value, path: &Path<'_>, out: &mut Vec<String>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
     let Some(target) = m.by_json.get(key) else {
-        out.push(path.to_string());
+        out.push(path.render());
         return;
     };
     let f = match target {
@@ -144,19 +164,19 @@ fn check_field(m: &Message, key: &str, v: &Value, path: &str, out: &mut Vec<Stri
         (Cardinality::Optional, v) => check_value(inner, v, path, out, depth + 1),
         (Cardinality::Repeated, Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                check_value(inner, item, &format!("{path}[{i}]"), out, depth + 1);
+                check_value(inner, item, &Path::Index(i, path), out, depth + 1);
             }
         }
         (Cardinality::Map, Value::Object(entries)) => {
             for (k, item) in entries {
-                check_value(inner, item, &format!("{path}.{k}"), out, depth + 1);
+                check_value(inner, item, &Path::Key(k, path), out, depth + 1);
             }
         }
         _ => {}
     }
 }
 
-fn check_value(m: &Message, v: &Value, path: &str, out: &mut Vec<String>, depth: usize) {
+fn check_value(m: &Message, v: &Value, path: &Path<'_>, out: &mut Vec<String>, depth: usize) {
     match (m.special, v) {
         (Special::None, Value::Object(obj)) => check_object(m, obj, path, out, depth),
         (Special::SchemaOrArray | Special::SchemaOrBool | Special::SchemaOrStringArray, v) => {
@@ -166,7 +186,7 @@ fn check_value(m: &Message, v: &Value, path: &str, out: &mut Vec<String>, depth:
                 Value::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
                         if let Value::Object(obj) = item {
-                            check_object(props, obj, &format!("{path}[{i}]"), out, depth + 1);
+                            check_object(props, obj, &Path::Index(i, path), out, depth + 1);
                         }
                     }
                 }
