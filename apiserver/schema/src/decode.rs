@@ -49,14 +49,15 @@ fn decode_into(
     }
     // Fields are stored in Go order, so their index is the output order; a stable sort keeps list order.
     hits.sort_by_key(|h| h.0);
+    // One allocation per message: each field gets a slice of this.
+    let values: Vec<WireValue<'_>> = hits.iter().map(|h| h.1).collect();
     let mut pos = 0;
     for (fi, field) in message.fields.iter().enumerate() {
         let start = pos;
         while pos < hits.len() && usize::from(hits[pos].0) == fi {
             pos += 1;
         }
-        let values: Vec<WireValue<'_>> = hits[start..pos].iter().map(|h| h.1).collect();
-        emit_field(message, field, &values, out, depth).map_err(|e| e.under(&field.json))?;
+        emit_field(message, field, &values[start..pos], out, depth).map_err(|e| e.under(&field.json))?;
     }
     Ok(())
 }
