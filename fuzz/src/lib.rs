@@ -68,7 +68,13 @@ pub fn decode_body(data: &[u8]) {
         match ferrokube_apischema::decode(&again) {
             Ok((g2, second)) => {
                 assert_eq!(g2, pgvk, "kind changed on a protobuf round trip");
-                assert_eq!(second, first, "{pgvk}: protobuf round trip changed the object");
+                // A present-but-empty pointer message can decode to JSON null (as Go prints it), which encodes
+                // back as absent, as Go's JSON decoding of null leaves the pointer nil: compare without nulls.
+                assert_eq!(
+                    without_nulls(&second),
+                    without_nulls(&first),
+                    "{pgvk}: protobuf round trip changed the object"
+                );
             }
             Err(e) => panic!("{pgvk}: re-encoded protobuf does not decode: {e}\nobject: {first}"),
         }
@@ -273,5 +279,16 @@ mod tests {
             }
         }
         assert!(n > 0, "no corpus files under {}", root.display());
+    }
+}
+
+/// `v` with object members whose value is null removed, recursively.
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), without_nulls(x))).collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+        other => other.clone(),
     }
 }
