@@ -286,17 +286,7 @@ impl Apiserver {
                 let obj =
                     crate::storecodec::decode(&kv.key, &kv.value, kv.mod_revision).map_err(Status::internal_error)?;
                 let json = bytes::Bytes::from(serde_json::to_vec(&obj).map_err(Status::internal_error)?);
-                let entry = Entry {
-                    key: kv.key.clone(),
-                    namespace: object::namespace(&obj).to_string(),
-                    name: object::name(&obj).to_string(),
-                    rv: kv.mod_revision,
-                    json,
-                    labels: object::labels(&obj),
-                    fields: fields.iter().map(|f| crate::fieldsel::field_value(&obj, f)).collect(),
-                    proto: std::sync::OnceLock::new(),
-                    frames: Default::default(),
-                };
+                let entry = crate::cache::make_entry(&fields, &kv.key, &obj, json, kv.mod_revision);
                 if opts.filter.matches(&fields, &entry) {
                     items.push(Arc::new(entry));
                 }
@@ -383,8 +373,8 @@ impl Apiserver {
     fn written(&self, spec: &ResourceSpec, key: &str, bytes: &[u8], rev: i64) -> ApiResult<Value> {
         let obj = crate::storecodec::decode(key, bytes, rev).map_err(Status::internal_error)?;
         if let Ok(json) = serde_json::to_vec(&obj) {
-            let fields = crate::fieldsel::indexed_fields(spec.storage_group, spec.storage_kind);
-            let entry = crate::cache::make_entry(&fields, key, &obj, bytes::Bytes::from(json), rev);
+            // The spec's indexed fields are those of its storage kind.
+            let entry = crate::cache::make_entry(&spec.indexed_fields, key, &obj, bytes::Bytes::from(json), rev);
             self.recent_writes.put(key, rev, std::sync::Arc::new(entry));
         }
         Ok(crate::convert::from_storage(spec, obj))

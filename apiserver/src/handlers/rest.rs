@@ -72,13 +72,19 @@ async fn review(
     }
     let ct = content_type(&req);
     let body = read_body(req).await?;
-    let obj = match ct.as_str() {
-        codec::PROTOBUF => crate::wire::decode_body(&body).map_err(|e| Status::bad_request(e.to_string()))?,
-        codec::YAML => codec::decode_text(Format::Yaml, &body).map_err(|e| Status::bad_request(e.to_string()))?,
-        _ => codec::decode_text(Format::Json, &body).map_err(|e| Status::bad_request(e.to_string()))?,
-    };
+    let obj = decode_any(&ct, &body)?;
     let answered = crate::reviews::answer(api, spec, user, &info.namespace, obj)?;
     object_response(spec, answered, 201, target)
+}
+
+/// Decodes a body that is answered, not stored (reviews, bindings, evictions): no field validation.
+pub fn decode_any(content_type: &str, body: &[u8]) -> ApiResult<Value> {
+    let decoded = match content_type {
+        codec::PROTOBUF => return crate::wire::decode_body(body).map_err(|e| Status::bad_request(e.to_string())),
+        codec::YAML => codec::decode_text(Format::Yaml, body),
+        _ => codec::decode_text(Format::Json, body),
+    };
+    decoded.map_err(|e| Status::bad_request(e.to_string()))
 }
 
 pub fn not_found_resource() -> Status {
@@ -293,15 +299,8 @@ fn delete_options(content_type: &str, body: &[u8], query: &Query) -> ApiResult<D
     };
     let parsed: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
-    } else if content_type == codec::PROTOBUF {
-        crate::wire::decode_body(body).map_err(|e| Status::bad_request(e.to_string()))?
     } else {
-        let format = if content_type == codec::YAML {
-            Format::Yaml
-        } else {
-            Format::Json
-        };
-        codec::decode_text(format, body).map_err(|e| Status::bad_request(e.to_string()))?
+        decode_any(content_type, body)?
     };
     if let Some(g) = query.get("gracePeriodSeconds").and_then(|g| g.parse::<i64>().ok()) {
         opts.grace_period_seconds = Some(g);

@@ -114,7 +114,7 @@ pub async fn handle(
         ("binding", "create") => {
             let ct = content_type(&req);
             let body = read_body(req).await?;
-            let binding = decode_any(&ct, &body)?;
+            let binding = super::rest::decode_any(&ct, &body)?;
             let node = binding
                 .pointer("/target/name")
                 .and_then(Value::as_str)
@@ -175,7 +175,7 @@ pub async fn handle(
         ("eviction", "create") => {
             let ct = content_type(&req);
             let body = read_body(req).await?;
-            let eviction = decode_any(&ct, &body)?;
+            let eviction = super::rest::decode_any(&ct, &body)?;
             let pod = api.get(spec, ns, name, "").await?;
             check_disruption_budgets(api, ns, &pod).await?;
             let opts = DeleteOptions {
@@ -257,18 +257,6 @@ impl WithCode for Response<Body> {
     }
 }
 
-fn decode_any(content_type: &str, body: &[u8]) -> ApiResult<Value> {
-    if content_type == crate::codec::PROTOBUF {
-        return crate::wire::decode_body(body).map_err(|e| Status::bad_request(e.to_string()));
-    }
-    let format = if content_type == crate::codec::YAML {
-        crate::codec::Format::Yaml
-    } else {
-        crate::codec::Format::Json
-    };
-    crate::codec::decode_text(format, body).map_err(|e| Status::bad_request(e.to_string()))
-}
-
 /// Sets a `.a.b.c` path, creating objects on the way.
 fn set_path(obj: &mut Value, path: &str, value: Value) {
     let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
@@ -283,16 +271,19 @@ fn set_path(obj: &mut Value, path: &str, value: Value) {
     }
 }
 
+/// The metadata a Scale carries over from its object.
+fn scale_metadata(obj: &Value) -> serde_json::Map<String, Value> {
+    let meta = object::meta(obj);
+    ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"]
+        .into_iter()
+        .filter_map(|k| meta.and_then(|m| m.get(k)).map(|v| (k.to_string(), v.clone())))
+        .collect()
+}
+
 /// An autoscaling/v1 Scale for a workload.
 fn scale_of(spec: &ResourceSpec, obj: &Value) -> Value {
     if let Some(paths) = spec.crd.as_ref().and_then(|c| c.scale.as_ref()) {
-        let meta = object::meta(obj);
-        let mut m = serde_json::Map::new();
-        for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
-            if let Some(v) = meta.and_then(|m| m.get(k)) {
-                m.insert(k.into(), v.clone());
-            }
-        }
+        let m = scale_metadata(obj);
         let replicas = crate::crd::json_path(obj, &paths.spec_replicas)
             .cloned()
             .unwrap_or(json!(0));
@@ -311,14 +302,7 @@ fn scale_of(spec: &ResourceSpec, obj: &Value) -> Value {
         }
         return json!({"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": m, "spec": {"replicas": replicas}, "status": status});
     }
-    let meta = object::meta(obj);
-    let pick = |k: &str| meta.and_then(|m| m.get(k)).cloned();
-    let mut m = serde_json::Map::new();
-    for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
-        if let Some(v) = pick(k) {
-            m.insert(k.into(), v);
-        }
-    }
+    let m = scale_metadata(obj);
     let selector = match obj.pointer("/spec/selector") {
         Some(sel) if spec.storage_kind == "ReplicationController" => {
             let set: std::collections::BTreeMap<String, String> = sel
