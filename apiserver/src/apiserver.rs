@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
 use ferrokube_apimachinery::status::Status;
 use parking_lot::RwLock;
 use serde_json::Value;
@@ -17,6 +16,7 @@ use crate::cache::{Cache, Decoder};
 use crate::metrics::Metrics;
 use crate::resource::ResourceSpec;
 use crate::storage::Etcd;
+use crate::store::Read;
 
 pub type ApiResult<T> = Result<T, Status>;
 
@@ -34,7 +34,7 @@ pub struct Apiserver {
     /// Leases for expiring objects (Events).
     pub leases: crate::storage::Leases,
     /// Writes of this server, handed to the watch cache already decoded.
-    pub recent_writes: Arc<crate::cache::RecentWrites>,
+    pub pending_writes: Arc<crate::cache::PendingWrites>,
     pub readonly_inflight: Option<Arc<Semaphore>>,
     pub mutating_inflight: Option<Arc<Semaphore>>,
     pub started: Instant,
@@ -76,7 +76,7 @@ impl Apiserver {
             caches: RwLock::new(caches),
             authorizer,
             metrics: Metrics::new(),
-            recent_writes: Arc::default(),
+            pending_writes: Arc::default(),
             leases: Default::default(),
             started: Instant::now(),
             ready: std::sync::atomic::AtomicBool::new(false),
@@ -106,6 +106,10 @@ impl Apiserver {
     /// The watch cache of a resource, started on first use.
     pub async fn cache(&self, spec: &Arc<ResourceSpec>) -> Arc<Cache> {
         let prefix = spec.key_prefix(self.prefix());
+        let started = self.caches.read().get(&prefix).and_then(|c| c.get().cloned());
+        if let Some(cache) = started {
+            return cache;
+        }
         let cell = self
             .caches
             .write()
@@ -118,11 +122,8 @@ impl Apiserver {
                 .unwrap_or_else(|| spec.clone());
             let decoder: Arc<Decoder> =
                 Arc::new(
-                    |key: &str, bytes: &[u8], rev: i64| match crate::storecodec::decode(key, bytes, rev) {
-                        Ok(obj) => {
-                            let json = Bytes::from(serde_json::to_vec(&obj).ok()?);
-                            Some((obj, json))
-                        }
+                    |key: &str, bytes: &[u8], rev: i64| match crate::storecodec::decode_json(key, bytes, rev) {
+                        Ok(json) => Some(json),
                         Err(e) => {
                             tracing::error!(error = %e, "skipping an undecodable stored object");
                             None
@@ -134,7 +135,7 @@ impl Apiserver {
                 self.prefix(),
                 self.etcd.clone(),
                 decoder,
-                self.recent_writes.clone(),
+                self.pending_writes.clone(),
             )
             .await
         })
@@ -210,8 +211,13 @@ impl Apiserver {
     }
 }
 
-/// Decodes a stored value of `spec` for a response in the spec's version.
-pub fn decode_for(spec: &ResourceSpec, key: &str, bytes: &[u8], rev: i64) -> ApiResult<Value> {
+/// Decodes a stored value of `spec` for a response in the spec's version: its JSON straight from the stored
+/// bytes when no conversion is needed.
+pub fn decode_for(spec: &ResourceSpec, key: &str, bytes: &[u8], rev: i64) -> ApiResult<Read> {
+    if spec.is_storage_version() {
+        let json = crate::storecodec::decode_json(key, bytes, rev).map_err(Status::internal_error)?;
+        return Ok(Read::Json(json));
+    }
     let obj = crate::storecodec::decode(key, bytes, rev).map_err(Status::internal_error)?;
-    Ok(crate::convert::from_storage(spec, obj))
+    Ok(Read::Value(crate::convert::from_storage(spec, obj)))
 }

@@ -161,8 +161,8 @@ pub enum CacheError {
     NotReady,
 }
 
-/// Decodes a stored value into the cache's entry form.
-pub type Decoder = dyn Fn(&str, &[u8], i64) -> Option<(Value, Bytes)> + Send + Sync;
+/// Decodes a stored value (key, value, mod revision) into the JSON a read returns.
+pub type Decoder = dyn Fn(&str, &[u8], i64) -> Option<Bytes> + Send + Sync;
 
 /// The cache of one resource.
 pub struct Cache {
@@ -193,7 +193,7 @@ impl Cache {
         key_root: &str,
         etcd: Etcd,
         decoder: Arc<Decoder>,
-        recent: Arc<RecentWrites>,
+        pending: Arc<PendingWrites>,
     ) -> Arc<Cache> {
         let prefix = spec.key_prefix(key_root);
         let (rev_tx, _) = watch::channel(0);
@@ -206,7 +206,7 @@ impl Cache {
             progress_tx,
         });
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(run(cache.clone(), etcd, decoder, recent, progress_rx, ready_tx));
+        tokio::spawn(run(cache.clone(), etcd, decoder, pending, progress_rx, ready_tx));
         let _ = ready_rx.await;
         cache
     }
@@ -443,60 +443,123 @@ fn filter_event(filter: &Filter, fields: &[&'static str], ev: &Event) -> Option<
     })
 }
 
-/// Writes this apiserver made, already decoded: the cache takes them instead of decoding the same bytes
-/// again when their watch events arrive.
-#[derive(Debug, Default)]
-pub struct RecentWrites {
-    map: Mutex<std::collections::HashMap<String, (i64, Arc<Entry>)>>,
+/// The parts of a cache entry that do not depend on its revision, computed from the object a write encoded.
+#[derive(Debug)]
+pub struct Template {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub fields: Vec<String>,
 }
 
-impl RecentWrites {
-    const CAPACITY: usize = 8_192;
-
-    pub fn put(&self, key: &str, rev: i64, entry: Arc<Entry>) {
-        let mut map = self.map.lock();
-        if map.len() >= Self::CAPACITY {
-            // Events that never came (a relist skipped them): forget them rather than grow.
-            map.clear();
+impl Template {
+    pub fn of(indexed_fields: &[&'static str], obj: &Value) -> Template {
+        Template {
+            namespace: crate::object::namespace(obj).to_string(),
+            name: crate::object::name(obj).to_string(),
+            labels: crate::object::labels(obj),
+            fields: indexed_fields
+                .iter()
+                .map(|f| crate::fieldsel::field_value(obj, f))
+                .collect(),
         }
-        map.insert(key.to_string(), (rev, entry));
     }
 
-    pub fn take(&self, key: &str, rev: i64) -> Option<Arc<Entry>> {
-        let mut map = self.map.lock();
-        match map.get(key) {
-            Some((r, _)) if *r == rev => map.remove(key).map(|(_, e)| e),
-            Some((r, _)) if *r < rev => {
-                map.remove(key);
-                None
-            }
+    fn entry(&self, key: &str, json: Bytes, rv: i64) -> Entry {
+        Entry {
+            key: key.to_string(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            rv,
+            json,
+            labels: self.labels.clone(),
+            fields: self.fields.clone(),
+            proto: std::sync::OnceLock::new(),
+            frames: Default::default(),
+        }
+    }
+}
+
+/// Writes this apiserver is making, with their entry templates: when a write's watch event arrives (before
+/// or after the write's response), the cache recognizes the stored bytes and builds the entry from the
+/// template instead of decoding the object into a JSON tree again, and the JSON of the stored object is
+/// written once for both the response and the cache.
+#[derive(Debug, Default)]
+pub struct PendingWrites {
+    map: Mutex<std::collections::HashMap<String, Arc<PendingWrite>>>,
+}
+
+/// One write in flight.
+#[derive(Debug)]
+pub struct PendingWrite {
+    value: Bytes,
+    template: Template,
+    /// The stored object's JSON at the write's revision (the response's and the cache entry's).
+    json: std::sync::OnceLock<Option<(i64, Bytes)>>,
+}
+
+impl PendingWrite {
+    /// The JSON of the write at revision `rev`, written by whichever of the response and the cache asks first.
+    pub fn json(&self, rev: i64, write: impl FnOnce() -> Option<Bytes>) -> Option<Bytes> {
+        match self.json.get_or_init(|| write().map(|j| (rev, j))) {
+            Some((r, j)) if *r == rev => Some(j.clone()),
             _ => None,
         }
     }
 }
 
-pub fn make_entry(indexed_fields: &[&'static str], key: &str, obj: &Value, json: Bytes, rv: i64) -> Entry {
-    Entry {
-        key: key.to_string(),
-        namespace: crate::object::namespace(obj).to_string(),
-        name: crate::object::name(obj).to_string(),
-        rv,
-        json,
-        labels: crate::object::labels(obj),
-        fields: indexed_fields
-            .iter()
-            .map(|f| crate::fieldsel::field_value(obj, f))
-            .collect(),
-        proto: std::sync::OnceLock::new(),
-        frames: Default::default(),
+impl PendingWrites {
+    const CAPACITY: usize = 8_192;
+
+    /// Registers a write of `value` to `key`, before it is sent.
+    pub fn put(&self, key: &str, value: Bytes, template: Template) -> Arc<PendingWrite> {
+        let write = Arc::new(PendingWrite {
+            value,
+            template,
+            json: std::sync::OnceLock::new(),
+        });
+        let mut map = self.map.lock();
+        if map.len() >= Self::CAPACITY {
+            // Events that never came (a relist skipped them): forget them rather than grow.
+            map.clear();
+        }
+        map.insert(key.to_string(), write.clone());
+        write
     }
+
+    /// Forgets a write that failed.
+    pub fn forget(&self, key: &str, value: &[u8]) {
+        let mut map = self.map.lock();
+        if map.get(key).is_some_and(|p| p.value == value) {
+            map.remove(key);
+        }
+    }
+
+    /// The write of exactly `value` to `key`, if this apiserver made it.
+    fn take(&self, key: &str, value: &[u8]) -> Option<Arc<PendingWrite>> {
+        let mut map = self.map.lock();
+        if map.get(key).is_none_or(|p| p.value != value) {
+            return None;
+        }
+        map.remove(key)
+    }
+}
+
+pub fn make_entry(indexed_fields: &[&'static str], key: &str, obj: &Value, json: Bytes, rv: i64) -> Entry {
+    Template::of(indexed_fields, obj).entry(key, json, rv)
+}
+
+/// An entry decoded the slow way: the object's JSON parsed back to read its labels and fields.
+fn decoded_entry(indexed_fields: &[&'static str], key: &str, json: Bytes, rv: i64) -> Option<Entry> {
+    let obj: Value = serde_json::from_slice(&json).ok()?;
+    Some(make_entry(indexed_fields, key, &obj, json, rv))
 }
 
 async fn run(
     cache: Arc<Cache>,
     etcd: Etcd,
     decoder: Arc<Decoder>,
-    recent: Arc<RecentWrites>,
+    pending: Arc<PendingWrites>,
     mut progress_rx: mpsc::Receiver<()>,
     ready_tx: tokio::sync::oneshot::Sender<()>,
 ) {
@@ -514,8 +577,9 @@ async fn run(
                         rev = page.revision;
                     }
                     for kv in &page.kvs {
-                        if let Some((obj, json)) = decoder(&kv.key, &kv.value, kv.mod_revision) {
-                            let e = make_entry(&cache.spec.indexed_fields, &kv.key, &obj, json, kv.mod_revision);
+                        if let Some(e) = decoder(&kv.key, &kv.value, kv.mod_revision)
+                            .and_then(|json| decoded_entry(&cache.spec.indexed_fields, &kv.key, json, kv.mod_revision))
+                        {
                             objects.insert(kv.key.clone(), Arc::new(e));
                         }
                     }
@@ -583,21 +647,25 @@ async fn run(
                 let prev = cache.get(&key);
                 let event = match ev.event_type() {
                     EventType::Put => {
-                        let entry = match recent.take(&key, kv.mod_revision()) {
-                            Some(entry) => entry,
-                            None => {
-                                let Some((obj, json)) = decoder(&key, kv.value(), kv.mod_revision()) else {
+                        let rev = kv.mod_revision();
+                        let entry = match pending.take(&key, kv.value()) {
+                            Some(write) => {
+                                let Some(json) = write.json(rev, || decoder(&key, kv.value(), rev)) else {
                                     continue;
                                 };
-                                Arc::new(make_entry(
-                                    &cache.spec.indexed_fields,
-                                    &key,
-                                    &obj,
-                                    json,
-                                    kv.mod_revision(),
-                                ))
+                                write.template.entry(&key, json, rev)
+                            }
+                            None => {
+                                let Some(json) = decoder(&key, kv.value(), rev) else {
+                                    continue;
+                                };
+                                match decoded_entry(&cache.spec.indexed_fields, &key, json, rev) {
+                                    Some(e) => e,
+                                    None => continue,
+                                }
                             }
                         };
+                        let entry = Arc::new(entry);
                         let kind = if kv.create_revision() == kv.mod_revision() || prev.is_none() {
                             WatchEventType::Added
                         } else {
@@ -612,10 +680,30 @@ async fn run(
                     }
                     EventType::Delete => {
                         let rev = kv.mod_revision();
-                        // The last state, stamped with the deletion's revision.
-                        let last = ev.prev_kv().and_then(|p| decoder(&key, p.value(), rev));
-                        let Some((obj, json)) = last else { continue };
-                        let entry = Arc::new(make_entry(&cache.spec.indexed_fields, &key, &obj, json, rev));
+                        // The last state, stamped with the deletion's revision. The cache's entry for that
+                        // state has its labels and fields already.
+                        let Some(last) = ev.prev_kv() else { continue };
+                        let Some(json) = decoder(&key, last.value(), rev) else {
+                            continue;
+                        };
+                        let entry = match &prev {
+                            Some(p) if p.rv == last.mod_revision() => Entry {
+                                key: key.clone(),
+                                namespace: p.namespace.clone(),
+                                name: p.name.clone(),
+                                rv: rev,
+                                json,
+                                labels: p.labels.clone(),
+                                fields: p.fields.clone(),
+                                proto: std::sync::OnceLock::new(),
+                                frames: Default::default(),
+                            },
+                            _ => match decoded_entry(&cache.spec.indexed_fields, &key, json, rev) {
+                                Some(e) => e,
+                                None => continue,
+                            },
+                        };
+                        let entry = Arc::new(entry);
                         Event {
                             kind: WatchEventType::Deleted,
                             rv: rev,

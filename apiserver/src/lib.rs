@@ -20,6 +20,7 @@ pub mod convert;
 pub mod crd;
 pub mod fieldsel;
 pub mod handlers;
+pub mod kvclient;
 pub mod metrics;
 pub mod object;
 pub mod openapi;

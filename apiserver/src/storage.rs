@@ -4,13 +4,20 @@
 //! updates and deletes are `mod_revision == expected` transactions. Everything above this module speaks
 //! decoded objects; nothing here knows about kinds.
 
-use etcd_client::{Client, Compare, CompareOp, GetOptions, KvClient, Txn, TxnOp, TxnOpResponse};
+use bytes::Bytes;
+use etcd_client::Client;
+use ferrokube_proto::etcdserverpb::{
+    Compare, PutRequest, RangeRequest, RequestOp, ResponseOp, TxnRequest, TxnResponse, compare, request_op, response_op,
+};
+use ferrokube_proto::mvccpb::KeyValue;
+
+use crate::kvclient::{KvClient, KvError};
 
 /// One stored value.
 #[derive(Debug, Clone)]
 pub struct Kv {
     pub key: String,
-    pub value: Vec<u8>,
+    pub value: Bytes,
     pub mod_revision: i64,
 }
 
@@ -31,9 +38,20 @@ pub enum StorageError {
     Etcd(String),
 }
 
+impl From<KvError> for StorageError {
+    fn from(e: KvError) -> Self {
+        StorageError::from_message(e.to_string())
+    }
+}
+
 impl From<etcd_client::Error> for StorageError {
     fn from(e: etcd_client::Error) -> Self {
-        let text = e.to_string();
+        StorageError::from_message(e.to_string())
+    }
+}
+
+impl StorageError {
+    fn from_message(text: String) -> Self {
         if text.contains("required revision has been compacted") {
             StorageError::Compacted {
                 requested: 0,
@@ -59,16 +77,13 @@ pub struct Page {
     pub remaining: i64,
 }
 
-/// The etcd clients, shared by every resource: a few connections, used in turn, so that one HTTP/2
-/// connection's task does not serialize every request under load.
+/// The etcd clients, shared by every resource: reads and writes go through the lean [`KvClient`], watches
+/// and leases through `etcd-client` (its own connection).
 #[derive(Clone)]
 pub struct Etcd {
-    clients: std::sync::Arc<Vec<Client>>,
-    next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    client: Client,
+    kv: KvClient,
 }
-
-/// Connections to etcd.
-const CONNECTIONS: usize = 1;
 
 impl std::fmt::Debug for Etcd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -76,11 +91,53 @@ impl std::fmt::Debug for Etcd {
     }
 }
 
-fn kv_of(kv: &etcd_client::KeyValue) -> Kv {
+fn kv_of(kv: KeyValue) -> Kv {
     Kv {
-        key: String::from_utf8_lossy(kv.key()).into_owned(),
-        value: kv.value().to_vec(),
-        mod_revision: kv.mod_revision(),
+        key: String::from_utf8_lossy(&kv.key).into_owned(),
+        value: kv.value,
+        mod_revision: kv.mod_revision,
+    }
+}
+
+fn revision_of(header: Option<&ferrokube_proto::etcdserverpb::ResponseHeader>) -> i64 {
+    header.map(|h| h.revision).unwrap_or(0)
+}
+
+fn put_op(key: &str, value: Vec<u8>, lease: i64) -> RequestOp {
+    RequestOp {
+        request: Some(request_op::Request::RequestPut(PutRequest {
+            key: Bytes::copy_from_slice(key.as_bytes()),
+            value: value.into(),
+            lease,
+            ..Default::default()
+        })),
+    }
+}
+
+fn get_op(key: &str) -> RequestOp {
+    RequestOp {
+        request: Some(request_op::Request::RequestRange(RangeRequest {
+            key: Bytes::copy_from_slice(key.as_bytes()),
+            ..Default::default()
+        })),
+    }
+}
+
+/// `target(key) == value`, e.g. `mod_revision(key) == 42`.
+fn compare_equal(key: &str, target: compare::TargetUnion) -> Compare {
+    let t = match target {
+        compare::TargetUnion::Version(_) => compare::CompareTarget::Version,
+        compare::TargetUnion::CreateRevision(_) => compare::CompareTarget::Create,
+        compare::TargetUnion::ModRevision(_) => compare::CompareTarget::Mod,
+        compare::TargetUnion::Value(_) => compare::CompareTarget::Value,
+        compare::TargetUnion::Lease(_) => compare::CompareTarget::Lease,
+    };
+    Compare {
+        result: compare::CompareResult::Equal as i32,
+        target: t as i32,
+        key: Bytes::copy_from_slice(key.as_bytes()),
+        range_end: Bytes::new(),
+        target_union: Some(target),
     }
 }
 
@@ -102,104 +159,113 @@ impl Etcd {
             .iter()
             .map(|e| e.trim_start_matches("http://").to_string())
             .collect();
-        let mut clients = Vec::with_capacity(CONNECTIONS);
-        for _ in 0..CONNECTIONS {
-            clients.push(Client::connect(&endpoints, None).await?);
-        }
-        Ok(Etcd {
-            clients: std::sync::Arc::new(clients),
-            next: Default::default(),
-        })
+        let kv = KvClient::connect(&endpoints).await?;
+        let client = Client::connect(&endpoints, None).await?;
+        Ok(Etcd { client, kv })
     }
 
-    fn kv(&self) -> KvClient {
-        self.client().kv_client()
-    }
-
-    /// The next connection, round robin.
+    /// The `etcd-client` connection (watches, leases).
     pub fn client(&self) -> Client {
-        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.clients.len();
-        self.clients[i].clone()
+        self.client.clone()
     }
 
     /// The current revision of the store (a linearizable read).
     pub async fn current_revision(&self) -> Result<i64, StorageError> {
-        let resp = self.kv().get("\0", Some(GetOptions::new().with_count_only())).await?;
-        Ok(resp.header().map(|h| h.revision()).unwrap_or(0))
+        let req = RangeRequest {
+            key: Bytes::from_static(b"\0"),
+            count_only: true,
+            ..Default::default()
+        };
+        let resp = self.kv.range(&req).await?;
+        Ok(revision_of(resp.header.as_ref()))
     }
 
     pub async fn get(&self, key: &str) -> Result<(Option<Kv>, i64), StorageError> {
-        let resp = self.kv().get(key, None).await?;
-        let rev = resp.header().map(|h| h.revision()).unwrap_or(0);
-        Ok((resp.kvs().first().map(kv_of), rev))
+        let req = RangeRequest {
+            key: Bytes::copy_from_slice(key.as_bytes()),
+            ..Default::default()
+        };
+        let resp = self.kv.range(&req).await?;
+        let rev = revision_of(resp.header.as_ref());
+        Ok((resp.kvs.into_iter().next().map(kv_of), rev))
     }
 
     /// Keys in `[start, end)`, at `revision` (0 = current), at most `limit` (0 = all).
     pub async fn range(&self, start: &str, end: &[u8], revision: i64, limit: i64) -> Result<Page, StorageError> {
-        let mut opts = GetOptions::new().with_range(end.to_vec());
-        if revision > 0 {
-            opts = opts.with_revision(revision);
-        }
-        if limit > 0 {
-            opts = opts.with_limit(limit);
-        }
-        let resp = self
-            .kv()
-            .get(start, Some(opts))
-            .await
-            .map_err(|e| match StorageError::from(e) {
-                StorageError::Compacted { .. } => StorageError::Compacted {
-                    requested: revision,
-                    compacted: 0,
-                },
-                StorageError::FutureRevision(_) => StorageError::FutureRevision(revision),
-                other => other,
-            })?;
-        let kvs: Vec<Kv> = resp.kvs().iter().map(kv_of).collect();
+        let req = RangeRequest {
+            key: Bytes::copy_from_slice(start.as_bytes()),
+            range_end: Bytes::copy_from_slice(end),
+            revision: revision.max(0),
+            limit: limit.max(0),
+            ..Default::default()
+        };
+        let resp = self.kv.range(&req).await.map_err(|e| match StorageError::from(e) {
+            StorageError::Compacted { .. } => StorageError::Compacted {
+                requested: revision,
+                compacted: 0,
+            },
+            StorageError::FutureRevision(_) => StorageError::FutureRevision(revision),
+            other => other,
+        })?;
+        let revision = revision_of(resp.header.as_ref());
+        let count = resp.count;
+        let more = resp.more;
+        let kvs: Vec<Kv> = resp.kvs.into_iter().map(kv_of).collect();
         Ok(Page {
-            revision: resp.header().map(|h| h.revision()).unwrap_or(0),
-            more: resp.more(),
-            remaining: resp.count() - kvs.len() as i64,
+            revision,
+            more,
+            remaining: count - kvs.len() as i64,
             kvs,
         })
     }
 
     /// Creates `key`; fails with [`StorageError::AlreadyExists`] when it exists. Returns the new revision.
     pub async fn create(&self, key: &str, value: Vec<u8>, lease: i64) -> Result<i64, StorageError> {
-        let txn = Txn::new()
-            .when([Compare::create_revision(key, CompareOp::Equal, 0)])
-            .and_then([TxnOp::put(key, value, put_options(lease))]);
-        let resp = self.kv().txn(txn).await?;
-        if !resp.succeeded() {
+        let txn = TxnRequest {
+            compare: vec![compare_equal(key, compare::TargetUnion::CreateRevision(0))],
+            success: vec![put_op(key, value, lease)],
+            failure: vec![],
+        };
+        let resp = self.kv.txn(&txn).await?;
+        if !resp.succeeded {
             return Err(StorageError::AlreadyExists);
         }
-        Ok(resp.header().map(|h| h.revision()).unwrap_or(0))
+        Ok(revision_of(resp.header.as_ref()))
     }
 
     /// Replaces `key` if its mod revision is still `expected`; otherwise returns the current value.
     pub async fn update(&self, key: &str, value: Vec<u8>, expected: i64, lease: i64) -> Result<i64, StorageError> {
-        let txn = Txn::new()
-            .when([Compare::mod_revision(key, CompareOp::Equal, expected)])
-            .and_then([TxnOp::put(key, value, put_options(lease))])
-            .or_else([TxnOp::get(key, None)]);
-        let resp = self.kv().txn(txn).await?;
-        if resp.succeeded() {
-            return Ok(resp.header().map(|h| h.revision()).unwrap_or(0));
+        let txn = TxnRequest {
+            compare: vec![compare_equal(key, compare::TargetUnion::ModRevision(expected))],
+            success: vec![put_op(key, value, lease)],
+            failure: vec![get_op(key)],
+        };
+        let resp = self.kv.txn(&txn).await?;
+        if resp.succeeded {
+            return Ok(revision_of(resp.header.as_ref()));
         }
-        Err(StorageError::Conflict(current_of(&resp.op_responses())))
+        Err(StorageError::Conflict(current_of(resp)))
     }
 
     /// Deletes `key` if its mod revision is still `expected`. Returns the deletion's revision.
     pub async fn delete(&self, key: &str, expected: i64) -> Result<i64, StorageError> {
-        let txn = Txn::new()
-            .when([Compare::mod_revision(key, CompareOp::Equal, expected)])
-            .and_then([TxnOp::delete(key, None)])
-            .or_else([TxnOp::get(key, None)]);
-        let resp = self.kv().txn(txn).await?;
-        if resp.succeeded() {
-            return Ok(resp.header().map(|h| h.revision()).unwrap_or(0));
+        let txn = TxnRequest {
+            compare: vec![compare_equal(key, compare::TargetUnion::ModRevision(expected))],
+            success: vec![RequestOp {
+                request: Some(request_op::Request::RequestDeleteRange(
+                    ferrokube_proto::etcdserverpb::DeleteRangeRequest {
+                        key: Bytes::copy_from_slice(key.as_bytes()),
+                        ..Default::default()
+                    },
+                )),
+            }],
+            failure: vec![get_op(key)],
+        };
+        let resp = self.kv.txn(&txn).await?;
+        if resp.succeeded {
+            return Ok(revision_of(resp.header.as_ref()));
         }
-        match current_of(&resp.op_responses()) {
+        match current_of(resp) {
             None => Err(StorageError::NotFound),
             current => Err(StorageError::Conflict(current)),
         }
@@ -207,13 +273,14 @@ impl Etcd {
 
     /// Writes `key` unconditionally (bootstrap data such as range allocations).
     pub async fn put(&self, key: &str, value: Vec<u8>) -> Result<i64, StorageError> {
-        let resp = self.kv().put(key, value, None).await?;
-        Ok(resp.header().map(|h| h.revision()).unwrap_or(0))
+        let req = PutRequest {
+            key: Bytes::copy_from_slice(key.as_bytes()),
+            value: value.into(),
+            ..Default::default()
+        };
+        let resp = self.kv.put(&req).await?;
+        Ok(revision_of(resp.header.as_ref()))
     }
-}
-
-fn put_options(lease: i64) -> Option<etcd_client::PutOptions> {
-    (lease != 0).then(|| etcd_client::PutOptions::new().with_lease(lease))
 }
 
 /// Leases for objects that expire (Events, `--event-ttl`): one lease is shared by every write in a minute,
@@ -243,9 +310,9 @@ impl Leases {
     }
 }
 
-fn current_of(responses: &[TxnOpResponse]) -> Option<Kv> {
-    responses.iter().find_map(|r| match r {
-        TxnOpResponse::Get(get) => get.kvs().first().map(kv_of),
+fn current_of(resp: TxnResponse) -> Option<Kv> {
+    resp.responses.into_iter().find_map(|r: ResponseOp| match r.response {
+        Some(response_op::Response::ResponseRange(range)) => range.kvs.into_iter().next().map(kv_of),
         _ => None,
     })
 }

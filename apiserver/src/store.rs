@@ -37,6 +37,29 @@ pub enum Deleted {
     Gone(Value),
 }
 
+/// An object as a read or a write answers it, in the request's version: the JSON read from storage when no
+/// conversion applies (so the common path never builds a JSON tree), a value otherwise.
+#[derive(Debug)]
+pub enum Read {
+    Json(bytes::Bytes),
+    Value(Value),
+}
+
+impl Read {
+    pub fn into_value(self) -> ApiResult<Value> {
+        match self {
+            Read::Json(json) => serde_json::from_slice(&json).map_err(Status::internal_error),
+            Read::Value(v) => Ok(v),
+        }
+    }
+}
+
+impl From<Value> for Read {
+    fn from(v: Value) -> Self {
+        Read::Value(v)
+    }
+}
+
 /// LIST parameters.
 #[derive(Debug, Clone, Default)]
 pub struct ListOptions {
@@ -136,20 +159,29 @@ impl Apiserver {
     }
 
     /// GET: `resourceVersion=0` may be served from the cache; otherwise a consistent etcd read.
-    pub async fn get(&self, spec: &Arc<ResourceSpec>, namespace: &str, name: &str, rv: &str) -> ApiResult<Value> {
+    pub async fn get(&self, spec: &Arc<ResourceSpec>, namespace: &str, name: &str, rv: &str) -> ApiResult<Read> {
         if rv == "0" {
             let cache = self.cache(spec).await;
             let key = self.key(spec, namespace, name);
             let entry = cache
                 .get(&key)
                 .ok_or_else(|| Status::not_found(&group_resource(spec), name))?;
+            if spec.is_storage_version() {
+                return Ok(Read::Json(entry.json.clone()));
+            }
             let obj: Value = serde_json::from_slice(&entry.json).map_err(Status::internal_error)?;
-            return Ok(crate::convert::from_storage(spec, obj));
+            return Ok(Read::Value(crate::convert::from_storage(spec, obj)));
         }
         parse_rv(rv)?;
         let key = self.key(spec, namespace, name);
         let (kv, _) = self.etcd.get(&key).await.map_err(|e| storage_error(spec, name, e))?;
         let kv = kv.ok_or_else(|| Status::not_found(&group_resource(spec), name))?;
+        // The read is consistent (from etcd); the cache's JSON of that same revision saves decoding it.
+        if spec.is_storage_version()
+            && let Some(json) = self.cached_json(spec, &kv.key, kv.mod_revision).await
+        {
+            return Ok(Read::Json(json));
+        }
         decode_for(spec, &kv.key, &kv.value, kv.mod_revision)
     }
 
@@ -283,9 +315,9 @@ impl Apiserver {
                 rev = page.revision;
             }
             for kv in &page.kvs {
-                let obj =
-                    crate::storecodec::decode(&kv.key, &kv.value, kv.mod_revision).map_err(Status::internal_error)?;
-                let json = bytes::Bytes::from(serde_json::to_vec(&obj).map_err(Status::internal_error)?);
+                let json = crate::storecodec::decode_json(&kv.key, &kv.value, kv.mod_revision)
+                    .map_err(Status::internal_error)?;
+                let obj: Value = serde_json::from_slice(&json).map_err(Status::internal_error)?;
                 let entry = crate::cache::make_entry(&fields, &kv.key, &obj, json, kv.mod_revision);
                 if opts.filter.matches(&fields, &entry) {
                     items.push(Arc::new(entry));
@@ -317,7 +349,7 @@ impl Apiserver {
         namespace: &str,
         mut obj: Value,
         opts: &WriteOptions,
-    ) -> ApiResult<Value> {
+    ) -> ApiResult<Read> {
         prepare_identity(spec, namespace, &mut obj)?;
         if !object::resource_version(&obj).is_empty() {
             return Err(Status::internal_error(
@@ -345,17 +377,19 @@ impl Apiserver {
         let allocated = crate::services::allocate(self, spec, &mut stored, None)?;
         if opts.dry_run {
             allocated.release(self);
-            return Ok(crate::convert::from_storage(
+            return Ok(Read::Value(crate::convert::from_storage(
                 spec,
                 crate::storecodec::canonical(spec, stored),
-            ));
+            )));
         }
         let key = self.key(spec, namespace, &name);
         let bytes = crate::wire::encode_for_storage(spec, &stored)?;
         let lease = self.lease_for(spec).await?;
-        match self.etcd.create(&key, bytes.clone(), lease).await {
-            Ok(rev) => self.written(spec, &key, &bytes, rev),
+        let (bytes, write) = self.pending(spec, &key, bytes, &stored);
+        match self.etcd.create(&key, bytes.to_vec(), lease).await {
+            Ok(rev) => self.written(spec, &key, &write, &bytes, rev),
             Err(e) => {
+                self.pending_writes.forget(&key, &bytes);
                 allocated.release(self);
                 let has_generate_name = !object::meta_str(&stored, "generateName").is_empty();
                 Err(match e {
@@ -368,16 +402,45 @@ impl Apiserver {
         }
     }
 
-    /// The object a write stored, as a read returns it (decoded from the stored bytes, so in upstream's field
-    /// order). The watch cache gets the same decoded entry, so the write is decoded only once.
-    fn written(&self, spec: &ResourceSpec, key: &str, bytes: &[u8], rev: i64) -> ApiResult<Value> {
-        let obj = crate::storecodec::decode(key, bytes, rev).map_err(Status::internal_error)?;
-        if let Ok(json) = serde_json::to_vec(&obj) {
-            // The spec's indexed fields are those of its storage kind.
-            let entry = crate::cache::make_entry(&spec.indexed_fields, key, &obj, bytes::Bytes::from(json), rev);
-            self.recent_writes.put(key, rev, std::sync::Arc::new(entry));
+    /// Registers a write about to be sent, so the watch cache builds its entry from `stored` (the object the
+    /// bytes encode) instead of decoding the bytes into a JSON tree.
+    fn pending(
+        &self,
+        spec: &ResourceSpec,
+        key: &str,
+        bytes: Vec<u8>,
+        stored: &Value,
+    ) -> (bytes::Bytes, Arc<crate::cache::PendingWrite>) {
+        let bytes = bytes::Bytes::from(bytes);
+        let template = crate::cache::Template::of(&spec.indexed_fields, stored);
+        let write = self.pending_writes.put(key, bytes.clone(), template);
+        (bytes, write)
+    }
+
+    /// The object a write stored, as a read returns it: written from the stored bytes, so in upstream's field
+    /// order, once for the response and the watch cache's entry.
+    fn written(
+        &self,
+        spec: &ResourceSpec,
+        key: &str,
+        write: &crate::cache::PendingWrite,
+        bytes: &[u8],
+        rev: i64,
+    ) -> ApiResult<Read> {
+        if !spec.is_storage_version() {
+            return decode_for(spec, key, bytes, rev);
         }
-        Ok(crate::convert::from_storage(spec, obj))
+        let json = write.json(rev, || crate::storecodec::decode_json(key, bytes, rev).ok());
+        match json {
+            Some(json) => Ok(Read::Json(json)),
+            None => decode_for(spec, key, bytes, rev),
+        }
+    }
+
+    /// The watch cache's JSON of `key` at exactly revision `rev`, if it has that.
+    async fn cached_json(&self, spec: &Arc<ResourceSpec>, key: &str, rev: i64) -> Option<bytes::Bytes> {
+        let cache = self.cache(spec).await;
+        cache.get(key).filter(|e| e.rv == rev).map(|e| e.json.clone())
     }
 
     /// The lease a write of this resource carries: Events expire after `--event-ttl`, as upstream stores them.
@@ -428,7 +491,7 @@ impl Apiserver {
         obj: Value,
         status_only: bool,
         opts: &WriteOptions,
-    ) -> ApiResult<Value> {
+    ) -> ApiResult<Read> {
         let mut obj = obj;
         prepare_identity(spec, namespace, &mut obj)?;
         let body_name = object::name(&obj).to_string();
@@ -459,7 +522,7 @@ impl Apiserver {
         status_only: bool,
         opts: &WriteOptions,
         mutate: impl Fn(&Value) -> ApiResult<Value>,
-    ) -> ApiResult<Value> {
+    ) -> ApiResult<Read> {
         let gr = group_resource(spec);
         for _attempt in 0..16 {
             let (current, kv) = self.get_stored(spec, namespace, name).await?;
@@ -480,7 +543,7 @@ impl Apiserver {
             if opts.dry_run {
                 allocated.release(self);
                 object::set_meta(&mut new, "resourceVersion", Value::String(kv.mod_revision.to_string()));
-                return Ok(crate::convert::from_storage(spec, new));
+                return Ok(Read::Value(crate::convert::from_storage(spec, new)));
             }
             if delete_now {
                 // The last finalizer is gone from an object being deleted: delete it in this same write.
@@ -488,7 +551,7 @@ impl Apiserver {
                     Ok(rev) => {
                         crate::services::release_all(self, spec, &current);
                         object::set_meta(&mut new, "resourceVersion", Value::String(rev.to_string()));
-                        return Ok(crate::convert::from_storage(spec, new));
+                        return Ok(Read::Value(crate::convert::from_storage(spec, new)));
                     }
                     Err(StorageError::Conflict(_)) if requested_rv.is_empty() => continue,
                     Err(e) => return Err(storage_error(spec, name, e)),
@@ -501,12 +564,14 @@ impl Apiserver {
                 return decode_for(spec, &kv.key, &kv.value, kv.mod_revision);
             }
             let lease = self.lease_for(spec).await?;
-            match self.etcd.update(&kv.key, bytes.clone(), kv.mod_revision, lease).await {
+            let (bytes, write) = self.pending(spec, &kv.key, bytes, &new);
+            match self.etcd.update(&kv.key, bytes.to_vec(), kv.mod_revision, lease).await {
                 Ok(rev) => {
                     allocated.commit(self, &current, &new);
-                    return self.written(spec, &kv.key, &bytes, rev);
+                    return self.written(spec, &kv.key, &write, &bytes, rev);
                 }
                 Err(StorageError::Conflict(_)) => {
+                    self.pending_writes.forget(&kv.key, &bytes);
                     allocated.release(self);
                     if requested_rv.is_empty() {
                         continue;
@@ -514,6 +579,7 @@ impl Apiserver {
                     return Err(Status::conflict(&gr, name, CONFLICT_MESSAGE));
                 }
                 Err(e) => {
+                    self.pending_writes.forget(&kv.key, &bytes);
                     allocated.release(self);
                     return Err(storage_error(spec, name, e));
                 }

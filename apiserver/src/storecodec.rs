@@ -47,8 +47,25 @@ pub fn decode(key: &str, bytes: &[u8], mod_revision: i64) -> Result<Value, Codec
     } else {
         serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?
     };
-    crate::object::set_meta(&mut obj, "resourceVersion", Value::String(mod_revision.to_string()));
+    envelope::stamp_resource_version(&mut obj, &mod_revision.to_string());
     Ok(obj)
+}
+
+/// Decodes a stored value into the JSON a read of it returns (`resourceVersion` stamped, no trailing
+/// newline): written straight from the protobuf when the one-pass writer can, else through [`decode`].
+pub fn decode_json(key: &str, bytes: &[u8], mod_revision: i64) -> Result<bytes::Bytes, CodecError> {
+    if bytes.starts_with(envelope::MAGIC)
+        && let Some(json) = envelope::to_json(bytes, Some(&mod_revision.to_string()))
+    {
+        return Ok(json.into());
+    }
+    let obj = decode(key, bytes, mod_revision)?;
+    serde_json::to_vec(&obj)
+        .map(Into::into)
+        .map_err(|e| CodecError::Decode {
+            key: key.to_string(),
+            reason: e.to_string(),
+        })
 }
 
 /// The object as a read of it would return it: fields in upstream's order, as decoded from storage.

@@ -76,6 +76,7 @@ both_backends!(
     custom_resources,
     protobuf_bodies,
     events_expire_with_a_lease,
+    survives_a_datastore_restart,
 );
 
 async fn bootstrap_objects_exist(backend: Backend) {
@@ -629,4 +630,61 @@ async fn events_expire_with_a_lease(backend: Backend) {
     // Other kinds are stored without a lease.
     let resp = etcd.get("/registry/namespaces/default", None).await.unwrap();
     assert_eq!(resp.kvs()[0].lease(), 0);
+}
+
+/// The datastore restarts (SIGKILL, same data and port): reads and writes work again once it is back, on new
+/// connections, without restarting the apiserver.
+async fn survives_a_datastore_restart(backend: Backend) {
+    let mut c = cluster(backend).await;
+    let cm =
+        |name: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"k": "v"}});
+    let (code, _) = post(&c, "/api/v1/namespaces/default/configmaps", cm("before")).await;
+    assert_eq!(code, 201);
+    c.etcd.restart().await.expect("datastore restarts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let read = loop {
+        let got = call(
+            &c,
+            "GET",
+            "/api/v1/namespaces/default/configmaps/before",
+            "application/json",
+            vec![],
+        )
+        .await;
+        if got.0 == 200 || std::time::Instant::now() > deadline {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(read.0, 200, "GET after the restart: {}", read.1);
+    assert_eq!(read.1["data"]["k"], "v");
+    let created = loop {
+        let got = post(&c, "/api/v1/namespaces/default/configmaps", cm("after")).await;
+        // 409: a create that reached the datastore before its connection broke.
+        if got.0 == 201 || got.0 == 409 || std::time::Instant::now() > deadline {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        matches!(created.0, 201 | 409),
+        "create after the restart: {}",
+        created.1
+    );
+    let (code, list) = call(
+        &c,
+        "GET",
+        "/api/v1/namespaces/default/configmaps",
+        "application/json",
+        vec![],
+    )
+    .await;
+    assert_eq!(code, 200);
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["metadata"]["name"].as_str())
+        .collect();
+    assert!(names.contains(&"before") && names.contains(&"after"), "{names:?}");
 }

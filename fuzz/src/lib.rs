@@ -60,7 +60,9 @@ pub fn decode_body(data: &[u8]) {
         check_object(&gvk, v);
     }
 
-    if let Ok((pgvk, first)) = ferrokube_apischema::decode(body) {
+    let decoded = ferrokube_apischema::decode(body);
+    check_json_writer(body, decoded.as_ref().ok().map(|(_, v)| v));
+    if let Ok((pgvk, first)) = decoded {
         let again = match ferrokube_apischema::encode(&pgvk, &first) {
             Ok(b) => b,
             Err(e) => panic!("{pgvk}: decoded protobuf does not re-encode: {e}\nobject: {first}"),
@@ -85,6 +87,34 @@ pub fn decode_body(data: &[u8]) {
         && let Ok(v) = serde_saphyr::from_str::<Value>(text)
     {
         check_object(&gvk, v);
+    }
+}
+
+/// The one-pass protobuf -> JSON writer prints exactly the bytes of the decoded value (also with a
+/// resourceVersion stamped), and never succeeds where the decoder fails.
+fn check_json_writer(body: &[u8], decoded: Option<&Value>) {
+    let Some(value) = decoded else {
+        assert!(
+            ferrokube_apischema::to_json(body, None).is_none(),
+            "the JSON writer accepted a body the decoder refuses"
+        );
+        return;
+    };
+    if let Some(json) = ferrokube_apischema::to_json(body, None) {
+        assert_eq!(
+            String::from_utf8_lossy(&json),
+            serde_json::to_string(value).unwrap_or_default(),
+            "the JSON writer differs from the decoder"
+        );
+    }
+    if let Some(json) = ferrokube_apischema::to_json(body, Some("42")) {
+        let mut stamped = value.clone();
+        ferrokube_apischema::stamp_resource_version(&mut stamped, "42");
+        assert_eq!(
+            String::from_utf8_lossy(&json),
+            serde_json::to_string(&stamped).unwrap_or_default(),
+            "the JSON writer's resourceVersion stamp differs from the decoder's"
+        );
     }
 }
 

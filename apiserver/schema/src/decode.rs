@@ -8,7 +8,7 @@ use crate::schema::{Cardinality, Field, FieldType, GoPresence, Message, Special,
 use crate::wellknown;
 use crate::wire::{FIXED64, LEN, Reader, VARINT, WireValue};
 
-const MAX_DEPTH: usize = 100;
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// Decodes a message body (no envelope) into a JSON object.
 pub fn decode_message(message: &Message, data: &[u8]) -> Result<Map<String, Value>, TranscodeError> {
@@ -181,7 +181,7 @@ fn emit_field(
     Ok(())
 }
 
-fn is_struct(ty: FieldType) -> bool {
+pub(crate) fn is_struct(ty: FieldType) -> bool {
     matches!(ty, FieldType::Message(_))
 }
 
@@ -197,7 +197,7 @@ fn is_zero(v: &Value) -> bool {
 }
 
 /// The JSON Go prints for a zero value of this type.
-fn zero_value(ty: FieldType, depth: usize) -> Value {
+pub(crate) fn zero_value(ty: FieldType, depth: usize) -> Value {
     match ty {
         FieldType::String | FieldType::Bytes => {
             if ty == FieldType::Bytes {
@@ -226,7 +226,7 @@ fn zero_value(ty: FieldType, depth: usize) -> Value {
 }
 
 /// The fields Go prints for a zero struct: required ones and nested struct values.
-fn zero_fields(m: &Message, out: &mut Map<String, Value>, depth: usize) {
+pub(crate) fn zero_fields(m: &Message, out: &mut Map<String, Value>, depth: usize) {
     if depth > 20 {
         return;
     }
@@ -252,7 +252,7 @@ fn zero_fields(m: &Message, out: &mut Map<String, Value>, depth: usize) {
     }
 }
 
-fn number_f64(f: f64) -> Result<Value, TranscodeError> {
+pub(crate) fn number_f64(f: f64) -> Result<Value, TranscodeError> {
     if !f.is_finite() {
         return Err(TranscodeError::NotFinite {
             path: String::new(),
@@ -266,7 +266,7 @@ fn number_f64(f: f64) -> Result<Value, TranscodeError> {
     Ok(Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null))
 }
 
-fn decode_single(
+pub(crate) fn decode_single(
     message: &Message,
     field: &Field,
     ty: FieldType,

@@ -96,6 +96,55 @@ pub fn decode(data: &[u8]) -> Result<(GroupVersionKind, Value), TranscodeError> 
     Ok((gvk, value))
 }
 
+/// Sets `metadata.resourceVersion` where ObjectMeta's field order puts it (as a decoded object has its
+/// fields), creating `metadata` if the object has none.
+pub fn stamp_resource_version(object: &mut Value, resource_version: &str) {
+    let Some(root) = object.as_object_mut() else {
+        return;
+    };
+    let meta = root.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    if !meta.is_object() {
+        *meta = Value::Object(Map::new());
+    }
+    let Some(meta) = meta.as_object_mut() else {
+        return;
+    };
+    let value = Value::String(resource_version.to_string());
+    if let Some(slot) = meta.get_mut("resourceVersion") {
+        *slot = value;
+        return;
+    }
+    let object_meta = schema().message_by_name("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+    let rank = |k: &str| {
+        object_meta
+            .and_then(|m| m.fields.iter().position(|f| f.json == k))
+            .unwrap_or(usize::MAX)
+    };
+    let mine = rank("resourceVersion");
+    match meta.keys().position(|k| rank(k) > mine) {
+        Some(i) => {
+            meta.shift_insert(i, "resourceVersion".to_string(), value);
+        }
+        None => {
+            meta.insert("resourceVersion".to_string(), value);
+        }
+    }
+}
+
+/// The JSON of an enveloped object with `metadata.resourceVersion` set to `resource_version`: the bytes
+/// `serde_json::to_vec` prints for [`decode`]'s value after that stamp, written in one pass without building the
+/// value. `None` when the input is one this writer leaves to [`decode`] (which then gives the value or the
+/// error); callers fall back to it.
+pub fn to_json(data: &[u8], resource_version: Option<&str>) -> Option<Vec<u8>> {
+    let body = data.strip_prefix(MAGIC)?;
+    let u = read_unknown(body).ok()?;
+    let gvk = GroupVersionKind::from_api_version(&u.api_version, &u.kind);
+    let m = message_for(&gvk).ok()?;
+    let mut out = Vec::with_capacity(data.len() * 2 + 64);
+    crate::jsonout::write_object(m, &gvk.kind, &gvk.api_version(), u.raw, resource_version, &mut out)?;
+    Some(out)
+}
+
 /// Decodes a message body of a known kind (no envelope), adding `kind` and `apiVersion` first.
 pub fn decode_raw(gvk: &GroupVersionKind, raw: &[u8]) -> Result<Value, TranscodeError> {
     let m = message_for(gvk)?;

@@ -4,6 +4,7 @@ mod decode;
 mod encode;
 pub mod envelope;
 pub mod error;
+mod jsonout;
 pub mod schema;
 pub mod strict;
 mod wellknown;
@@ -13,7 +14,7 @@ pub use decode::decode_message;
 pub use encode::encode_message;
 pub use envelope::{
     CONTENT_TYPE, MAGIC, STREAM_CONTENT_TYPE, WatchEvent, decode, decode_raw, decode_watch_event, encode, encode_raw,
-    encode_watch_event, frame, next_frame,
+    encode_watch_event, frame, next_frame, stamp_resource_version, to_json,
 };
 pub use error::TranscodeError;
 pub use schema::{

@@ -13,6 +13,14 @@ fn round_trip(object: Value) {
     let bytes = encode(&gvk, &object).unwrap();
     let (got_gvk, back) = decode(&bytes).unwrap();
     assert_eq!(got_gvk, gvk);
+    writes_same_json(&bytes, &back);
+    // As stored: without resourceVersion, which reads stamp in.
+    let mut unversioned = object.clone();
+    if let Some(meta) = unversioned.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.shift_remove("resourceVersion");
+    }
+    let stored = encode(&gvk, &unversioned).unwrap();
+    writes_same_json(&stored, &decode(&stored).unwrap().1);
     let (got, want) = (
         serde_json::to_string_pretty(&back).unwrap(),
         serde_json::to_string_pretty(&object).unwrap(),
@@ -28,6 +36,23 @@ fn round_trip(object: Value) {
             .collect();
         panic!("round trip differs: {diff:?}");
     }
+}
+
+/// The one-pass JSON writer prints exactly what serializing the decoded value prints, with and without a
+/// resourceVersion stamp.
+fn writes_same_json(bytes: &[u8], decoded: &Value) {
+    let written = ferrokube_apischema::to_json(bytes, None).expect("the writer handles stored objects");
+    assert_eq!(
+        String::from_utf8(written).unwrap(),
+        serde_json::to_string(decoded).unwrap()
+    );
+    let mut stamped = decoded.clone();
+    ferrokube_apischema::stamp_resource_version(&mut stamped, "98765");
+    let written = ferrokube_apischema::to_json(bytes, Some("98765")).expect("the writer stamps resourceVersion");
+    assert_eq!(
+        String::from_utf8(written).unwrap(),
+        serde_json::to_string(&stamped).unwrap()
+    );
 }
 
 fn pod() -> Value {

@@ -148,9 +148,9 @@ fn check_required(m: &Map<String, Value>, schema: &Value, path: &Path, errs: &mu
         for r in req.iter().filter_map(Value::as_str) {
             if !m.contains_key(r) {
                 let p = if path.to_string().is_empty() || path.to_string() == "<nil>" {
-                    Path::new(r)
+                    Path::new(r.to_string())
                 } else {
-                    path.child(r)
+                    path.child(r.to_string())
                 };
                 errs.push(field::required(&p, ""));
             }

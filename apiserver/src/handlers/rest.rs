@@ -17,7 +17,7 @@ use crate::codec::{self, As, Format, Target};
 use crate::object;
 use crate::request::{Query, RequestInfo};
 use crate::resource::ResourceSpec;
-use crate::store::{DeleteOptions, Deleted, ListOptions, ListResult, WriteOptions, group_resource};
+use crate::store::{DeleteOptions, Deleted, ListOptions, ListResult, Read, WriteOptions, group_resource};
 
 /// Handles a resource request.
 pub async fn resource(
@@ -353,7 +353,7 @@ pub async fn patch(
     body: &[u8],
     query: &Query,
     status_only: bool,
-) -> ApiResult<Value> {
+) -> ApiResult<Read> {
     use ferrokube_apimachinery::patch::PatchType;
     let patch_type = match content_type {
         codec::JSON_PATCH => PatchType::Json,
@@ -412,7 +412,22 @@ fn deleted_response(spec: &ResourceSpec, obj: &Value, target: Target) -> ApiResu
 }
 
 /// Encodes one object as the client asked (object, Table or PartialObjectMetadata; JSON, YAML or protobuf).
-pub fn object_response(spec: &ResourceSpec, obj: Value, code: u16, target: Target) -> ApiResult<Response<Body>> {
+pub fn object_response(
+    spec: &ResourceSpec,
+    obj: impl Into<Read>,
+    code: u16,
+    target: Target,
+) -> ApiResult<Response<Body>> {
+    let obj = match obj.into() {
+        // Straight from storage in the request's version: the stored JSON is the answer.
+        Read::Json(json) if target.as_ == As::Object && target.format == Format::Json => {
+            let mut body = Vec::with_capacity(json.len() + 1);
+            body.extend_from_slice(&json);
+            body.push(b'\n');
+            return Ok(bytes_response(code, codec::JSON, body));
+        }
+        read => read.into_value()?,
+    };
     match target.as_ {
         As::Object => encode_value(spec, &obj, code, target),
         As::Table => {

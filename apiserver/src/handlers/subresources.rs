@@ -51,7 +51,7 @@ pub async fn handle(
             object_response(spec, patched, 200, target)
         }
         ("scale", "get") => {
-            let obj = api.get(spec, ns, name, "").await?;
+            let obj = api.get(spec, ns, name, "").await?.into_value()?;
             encode_value(spec, &scale_of(spec, &obj), 200, target)
         }
         ("scale", "update") | ("scale", "patch") => {
@@ -108,7 +108,8 @@ pub async fn handle(
                     set_path(&mut new, &path, json!(replicas));
                     Ok(new)
                 })
-                .await?;
+                .await?
+                .into_value()?;
             encode_value(spec, &scale_of(spec, &updated), 200, target)
         }
         ("binding", "create") => {
@@ -176,7 +177,7 @@ pub async fn handle(
             let ct = content_type(&req);
             let body = read_body(req).await?;
             let eviction = super::rest::decode_any(&ct, &body)?;
-            let pod = api.get(spec, ns, name, "").await?;
+            let pod = api.get(spec, ns, name, "").await?.into_value()?;
             check_disruption_budgets(api, ns, &pod).await?;
             let opts = DeleteOptions {
                 dry_run: write_options(query)?.dry_run,
@@ -223,7 +224,8 @@ pub async fn handle(
                         Ok(new)
                     },
                 )
-                .await?;
+                .await?
+                .into_value()?;
             // The namespace's last finalizer is gone: remove it now.
             let spec_finalizers_empty = updated
                 .pointer("/spec/finalizers")

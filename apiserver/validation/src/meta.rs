@@ -343,7 +343,7 @@ pub fn nonnegative(v: i64, path: &Path) -> Vec<Error> {
 }
 
 /// `ValidateNonnegativeField` on an optional integer field of `obj`.
-pub fn nonnegative_at(obj: &Value, key: &str, path: &Path) -> Vec<Error> {
+pub fn nonnegative_at(obj: &Value, key: &'static str, path: &Path) -> Vec<Error> {
     i64_at(obj, &[key])
         .map(|v| nonnegative(v, &path.child(key)))
         .unwrap_or_default()

@@ -335,7 +335,7 @@ fn validate_local_descending_path(target: &str, path: &Path) -> Vec<Error> {
     errs
 }
 
-fn validate_containers(spec: &Value, key: &str, spec_path: &Path, volumes: &BTreeSet<String>) -> Vec<Error> {
+fn validate_containers(spec: &Value, key: &'static str, spec_path: &Path, volumes: &BTreeSet<String>) -> Vec<Error> {
     let path = spec_path.child(key);
     let containers = arr_at(spec, &[key]);
     let mut errs = Vec::new();

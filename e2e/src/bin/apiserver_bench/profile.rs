@@ -10,7 +10,7 @@ pub struct Profile {
     path: PathBuf,
 }
 
-/// Starts `perf record` with DWARF call graphs on `pid`, writing `<dir>/<label>.perf.data`; `None` (with a warning) if perf cannot
+/// Starts `perf record` (a sample per 10M instructions) with DWARF call graphs on `pid`, writing `<dir>/<label>.perf.data`; `None` (with a warning) if perf cannot
 /// be started, so a missing perf never fails a run.
 pub fn start(dir: Option<&str>, label: &str, pid: Option<u32>) -> Option<Profile> {
     let (dir, pid) = (dir?, pid?);
@@ -23,8 +23,13 @@ pub fn start(dir: Option<&str>, label: &str, pid: Option<u32>) -> Option<Profile
         .args([
             "record",
             "-q",
-            "-F",
-            "199",
+            // Sampled every 10M instructions rather than by time: the sample count times the period is
+            // the apiserver's instruction count in the window, which host noise on a shared VM does not
+            // move the way CPU time does.
+            "-e",
+            "instructions",
+            "-c",
+            "10000000",
             "--call-graph",
             "dwarf,16384",
             "-p",

@@ -4,71 +4,120 @@
 //! `Display` is upstream's `Error()` (`<field>: <body>`) and whose [`Error::error_body`] is what
 //! an `Invalid` status puts in each cause.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::gostr::{go_format_float, go_quote, to_go_json};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Element {
-    Name(String),
-    Index(String),
+    Name(Cow<'static, str>),
+    Index(usize),
+    Key(String),
+}
+
+/// One element of a path and the path it extends.
+#[derive(Debug)]
+struct Node {
+    parent: Option<Arc<Node>>,
+    element: Element,
 }
 
 /// A path to a field (`field.Path`). The empty path prints `<nil>` (upstream's nil path).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Paths share their prefixes: validation builds one for every field it visits and prints only the few
+/// that end up in an error, so `child` costs one small allocation, not a copy of the path.
+#[derive(Clone, Default)]
 pub struct Path {
-    elements: Vec<Element>,
+    last: Option<Arc<Node>>,
 }
 
 impl Path {
     /// A root path (`NewPath`), e.g. `Path::new("spec")`.
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
         Path {
-            elements: vec![Element::Name(name.into())],
+            last: Some(Arc::new(Node {
+                parent: None,
+                element: Element::Name(name.into()),
+            })),
         }
     }
 
     /// The path of a named child: `spec` → `spec.replicas`.
-    pub fn child(&self, name: impl Into<String>) -> Self {
+    pub fn child(&self, name: impl Into<Cow<'static, str>>) -> Self {
         self.with(Element::Name(name.into()))
     }
 
     /// The path of a list element: `spec.containers` → `spec.containers[0]`.
     pub fn index(&self, index: usize) -> Self {
-        self.with(Element::Index(index.to_string()))
+        self.with(Element::Index(index))
     }
 
     /// The path of a map entry: `metadata.labels` → `metadata.labels[app]`.
     pub fn key(&self, key: impl Into<String>) -> Self {
-        self.with(Element::Index(key.into()))
+        self.with(Element::Key(key.into()))
     }
 
     /// The first element of the path (`Root()`).
     pub fn root(&self) -> Self {
-        Path {
-            elements: self.elements.iter().take(1).cloned().collect(),
+        let mut node = self.last.clone();
+        while let Some(parent) = node.as_ref().and_then(|n| n.parent.clone()) {
+            node = Some(parent);
         }
+        Path { last: node }
     }
 
     fn with(&self, element: Element) -> Self {
-        let mut elements = self.elements.clone();
-        elements.push(element);
-        Path { elements }
+        Path {
+            last: Some(Arc::new(Node {
+                parent: self.last.clone(),
+                element,
+            })),
+        }
+    }
+
+    /// The elements from the root.
+    fn elements(&self) -> Vec<&Element> {
+        let mut out = Vec::new();
+        let mut node = self.last.as_deref();
+        while let Some(n) = node {
+            out.push(&n.element);
+            node = n.parent.as_deref();
+        }
+        out.reverse();
+        out
+    }
+}
+
+impl PartialEq for Path {
+    fn eq(&self, other: &Self) -> bool {
+        self.elements() == other.elements()
+    }
+}
+
+impl Eq for Path {}
+
+impl fmt::Debug for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Path({self})")
     }
 }
 
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.elements.is_empty() {
+        let elements = self.elements();
+        if elements.is_empty() {
             return f.write_str("<nil>");
         }
-        for (i, element) in self.elements.iter().enumerate() {
+        for (i, element) in elements.into_iter().enumerate() {
             match element {
                 // An empty name renders as an empty subscript, as upstream's.
                 Element::Name(name) if name.is_empty() => f.write_str("[]")?,
                 Element::Name(name) if i > 0 => write!(f, ".{name}")?,
                 Element::Name(name) => f.write_str(name)?,
                 Element::Index(index) => write!(f, "[{index}]")?,
+                Element::Key(key) => write!(f, "[{key}]")?,
             }
         }
         Ok(())
