@@ -142,6 +142,8 @@ pub fn to_json(data: &[u8], resource_version: Option<&str>) -> Option<Vec<u8>> {
     let m = message_for(&gvk).ok()?;
     let mut out = Vec::with_capacity(data.len() * 2 + 64);
     crate::jsonout::write_object(m, &gvk.kind, &gvk.api_version(), u.raw, resource_version, &mut out)?;
+    // Callers keep these (the watch cache holds one per object): no slack.
+    out.shrink_to_fit();
     Some(out)
 }
 
