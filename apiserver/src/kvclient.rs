@@ -11,6 +11,7 @@ use std::sync::Arc;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use ferrokube_proto::etcdserverpb::{PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse};
 use h2::client::SendRequest;
+use http::uri::Authority;
 use prost::Message;
 use tokio::net::TcpStream;
 
@@ -36,7 +37,7 @@ pub struct KvClient {
 
 struct Inner {
     endpoints: Vec<String>,
-    conn: tokio::sync::RwLock<Option<(SendRequest<Bytes>, String)>>,
+    conn: tokio::sync::RwLock<Option<(SendRequest<Bytes>, Authority)>>,
 }
 
 /// Per-stream and per-connection receive windows: large enough that a 10k-object range streams without
@@ -63,7 +64,7 @@ impl KvClient {
     }
 
     /// Replaces the connection, unless someone replaced `broken` already.
-    async fn reconnect(&self, broken: Option<&SendRequest<Bytes>>) -> Result<(SendRequest<Bytes>, String), KvError> {
+    async fn reconnect(&self, broken: Option<&SendRequest<Bytes>>) -> Result<(SendRequest<Bytes>, Authority), KvError> {
         let mut slot = self.inner.conn.write().await;
         // Someone else replaced the broken connection already.
         if let (Some(current), Some(_)) = (slot.as_ref(), broken)
@@ -74,8 +75,8 @@ impl KvClient {
         let mut last = None;
         for endpoint in &self.inner.endpoints {
             match open(endpoint).await {
-                Ok(send) => {
-                    let conn = (send, endpoint.clone());
+                Ok((send, authority)) => {
+                    let conn = (send, authority);
                     *slot = Some(conn.clone());
                     return Ok(conn);
                 }
@@ -89,7 +90,7 @@ impl KvClient {
         }))
     }
 
-    async fn connection(&self) -> Result<(SendRequest<Bytes>, String), KvError> {
+    async fn connection(&self) -> Result<(SendRequest<Bytes>, Authority), KvError> {
         if let Some(conn) = self.inner.conn.read().await.as_ref() {
             return Ok(conn.clone());
         }
@@ -108,7 +109,11 @@ impl KvClient {
         self.unary("/etcdserverpb.KV/Put", req).await
     }
 
-    async fn unary<Req: Message, Resp: Message + Default>(&self, path: &str, req: &Req) -> Result<Resp, KvError> {
+    async fn unary<Req: Message, Resp: Message + Default>(
+        &self,
+        path: &'static str,
+        req: &Req,
+    ) -> Result<Resp, KvError> {
         let len = req.encoded_len();
         let mut frame = BytesMut::with_capacity(5 + len);
         frame.put_u8(0);
@@ -186,15 +191,14 @@ fn is_broken(send: &SendRequest<Bytes>) -> bool {
     matches!(send.clone().poll_ready(&mut cx), std::task::Poll::Ready(Err(_)))
 }
 
-fn request(authority: &str, path: &str) -> http::Request<()> {
+fn request(authority: &Authority, path: &'static str) -> http::Request<()> {
     let mut req = http::Request::new(());
     *req.method_mut() = http::Method::POST;
-    *req.uri_mut() = http::Uri::builder()
-        .scheme("http")
-        .authority(authority)
-        .path_and_query(path)
-        .build()
-        .unwrap_or_default();
+    let mut uri = http::uri::Parts::default();
+    uri.scheme = Some(http::uri::Scheme::HTTP);
+    uri.authority = Some(authority.clone());
+    uri.path_and_query = Some(http::uri::PathAndQuery::from_static(path));
+    *req.uri_mut() = http::Uri::from_parts(uri).unwrap_or_default();
     let headers = req.headers_mut();
     headers.insert(
         http::header::CONTENT_TYPE,
@@ -238,11 +242,14 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn open(endpoint: &str) -> Result<SendRequest<Bytes>, KvError> {
+async fn open(endpoint: &str) -> Result<(SendRequest<Bytes>, Authority), KvError> {
     let err = |reason: String| KvError::Connect {
         endpoint: endpoint.to_string(),
         reason,
     };
+    let authority: Authority = endpoint
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| err(e.to_string()))?;
     let tcp = TcpStream::connect(endpoint).await.map_err(|e| err(e.to_string()))?;
     let _ = tcp.set_nodelay(true);
     let (send, connection) = h2::client::Builder::new()
@@ -258,7 +265,7 @@ async fn open(endpoint: &str) -> Result<SendRequest<Bytes>, KvError> {
             tracing::warn!(%endpoint, error = %e, "etcd KV connection closed");
         }
     });
-    Ok(send)
+    Ok((send, authority))
 }
 
 #[cfg(test)]

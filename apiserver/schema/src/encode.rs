@@ -56,16 +56,17 @@ fn encode_object(
         });
     }
     // (field index) of the fields present, then written in field-number order.
-    let mut present: Vec<u16> = Vec::with_capacity(obj.len().min(64));
-    for key in obj.keys() {
+    // The value is taken with its key (an inline struct's fields are looked up in `obj` again).
+    let mut present: Vec<(u16, Option<&Value>)> = Vec::with_capacity(obj.len().min(64));
+    for (key, value) in obj {
         match message.by_json.get(key.as_str()) {
-            Some(JsonTarget::Direct(i)) => present.push(*i),
-            Some(JsonTarget::Inline(i)) if !present.contains(i) => present.push(*i),
+            Some(JsonTarget::Direct(i)) => present.push((*i, Some(value))),
+            Some(JsonTarget::Inline(i)) if !present.iter().any(|(p, _)| p == i) => present.push((*i, None)),
             _ => {}
         }
     }
-    present.sort_unstable_by_key(|&i| message.fields[usize::from(i)].number);
-    for i in present {
+    present.sort_unstable_by_key(|&(i, _)| message.fields[usize::from(i)].number);
+    for (i, v) in present {
         let field = &message.fields[usize::from(i)];
         if field.inline {
             let FieldType::Message(id) = field.ty else { continue };
@@ -74,7 +75,7 @@ fn encode_object(
             wire::end_len(out, start);
             continue;
         }
-        let Some(v) = obj.get(field.json.as_str()) else {
+        let Some(v) = v else {
             continue;
         };
         encode_field(field, v, out, depth).map_err(|e| e.under(&field.json))?;

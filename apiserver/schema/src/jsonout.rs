@@ -87,7 +87,7 @@ fn write_fields(
     if depth > MAX_DEPTH {
         return None;
     }
-    let mut hits: Vec<Hit<'_>> = Vec::new();
+    let mut hits: smallvec::SmallVec<[Hit<'_>; 16]> = smallvec::SmallVec::new();
     let mut reader = Reader::new(data);
     while !reader.is_empty() {
         let (number, value) = reader.field().ok()?;
@@ -97,17 +97,38 @@ fn write_fields(
     }
     // Fields are in Go order, so the index is the output order; the stable sort keeps list order.
     hits.sort_by_key(|h| h.0);
-    let mut pos = 0;
-    for (fi, field) in m.fields.iter().enumerate() {
-        let start = pos;
-        while pos < hits.len() && usize::from(hits[pos].0) == fi {
-            pos += 1;
+    if !matches!(stamp, Stamp::None) {
+        // A stamped ObjectMeta writes resourceVersion even when it is absent: visit every field.
+        let mut pos = 0;
+        for (fi, field) in m.fields.iter().enumerate() {
+            let start = pos;
+            while pos < hits.len() && usize::from(hits[pos].0) == fi {
+                pos += 1;
+            }
+            write_field(field, &hits[start..pos], out, first, depth, stamp)?;
         }
-        // Most fields of a message are absent and print nothing: skip them without the full dispatch.
-        if start == pos && matches!(stamp, Stamp::None) && !field.inline && silent_when_absent(field) {
-            continue;
+        return Some(());
+    }
+    // Otherwise only the fields present and those printed when absent: most fields of a message are
+    // absent and print nothing.
+    let (mut hi, mut li) = (0, 0);
+    loop {
+        let next_hit = hits.get(hi).map(|h| usize::from(h.0));
+        let next_loud = m.loud.get(li).map(|&i| usize::from(i));
+        let fi = match (next_hit, next_loud) {
+            (None, None) => break,
+            (Some(h), None) => h,
+            (None, Some(l)) => l,
+            (Some(h), Some(l)) => h.min(l),
+        };
+        let start = hi;
+        while hi < hits.len() && usize::from(hits[hi].0) == fi {
+            hi += 1;
         }
-        write_field(field, &hits[start..pos], out, first, depth, stamp)?;
+        if next_loud == Some(fi) {
+            li += 1;
+        }
+        write_field(&m.fields[fi], &hits[start..hi], out, first, depth, stamp)?;
     }
     Some(())
 }
@@ -276,15 +297,6 @@ fn write_field(
             out.push(b'}');
             Some(())
         }
-    }
-}
-
-/// Whether the decoder prints nothing for this field when it is absent.
-fn silent_when_absent(field: &Field) -> bool {
-    match field.go {
-        GoPresence::Pointer | GoPresence::OmitZero => true,
-        GoPresence::Value => field.card != Cardinality::Optional || !is_struct(field.ty),
-        GoPresence::Required => false,
     }
 }
 

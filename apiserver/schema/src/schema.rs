@@ -145,9 +145,14 @@ pub struct Message {
     pub name: String,
     pub fields: Vec<Field>,
     pub special: Special,
-    pub(crate) by_json: HashMap<String, JsonTarget>,
+    /// Looked up for every key of every object encoded or checked: a fast fixed hasher (the keys are the
+    /// schema's own names; lookups of client keys only probe).
+    pub(crate) by_json: HashMap<String, JsonTarget, foldhash::fast::FixedState>,
     /// Field number -> field index + 1 (0: unknown).
     pub(crate) by_number: Vec<u16>,
+    /// Indexes of the fields Go's JSON encoder prints even when they are unset (inline structs, fields
+    /// without `omitempty`, struct values): every other absent field prints nothing.
+    pub(crate) loud: Vec<u16>,
 }
 
 impl Message {
@@ -183,12 +188,21 @@ impl Message {
     }
 }
 
+/// Whether Go's JSON encoder prints nothing for this field when it is unset.
+pub(crate) fn silent_when_absent(field: &Field) -> bool {
+    match field.go {
+        GoPresence::Pointer | GoPresence::OmitZero => true,
+        GoPresence::Value => field.card != Cardinality::Optional || !matches!(field.ty, FieldType::Message(_)),
+        GoPresence::Required => false,
+    }
+}
+
 /// All messages and kinds.
 #[derive(Debug)]
 pub struct Schema {
     messages: Vec<Message>,
     by_name: HashMap<String, MessageId>,
-    kinds: HashMap<(String, String, String), MessageId>,
+    kinds: HashMap<(String, String, String), MessageId, foldhash::fast::FixedState>,
 }
 
 /// Kinds of meta/v1 that every group version serves (Status, WatchEvent, DeleteOptions...).
@@ -376,18 +390,25 @@ pub(crate) fn load(text: &str) -> Result<Schema, String> {
         for (fi, f) in out.iter().enumerate() {
             by_number[f.number as usize] = fi as u16 + 1;
         }
+        let loud = out
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.inline || !silent_when_absent(f))
+            .map(|(i, _)| i as u16)
+            .collect();
         messages.push(Message {
             id: i as MessageId,
             special: special_of(&name),
             name,
             fields: out,
-            by_json: HashMap::new(),
+            by_json: HashMap::default(),
             by_number,
+            loud,
         });
     }
     // JSON name indexes, with inline structs' names (recursively) pointing at the inline field.
     for i in 0..messages.len() {
-        let mut index = HashMap::new();
+        let mut index: HashMap<String, JsonTarget, foldhash::fast::FixedState> = HashMap::default();
         for (fi, f) in messages[i].fields.iter().enumerate() {
             if f.inline {
                 let mut names = Vec::new();
@@ -401,7 +422,7 @@ pub(crate) fn load(text: &str) -> Result<Schema, String> {
         }
         messages[i].by_json = index;
     }
-    let mut kinds = HashMap::new();
+    let mut kinds: HashMap<(String, String, String), MessageId, foldhash::fast::FixedState> = HashMap::default();
     for (g, v, k, m) in raw.kinds {
         let id = *by_name.get(&m).ok_or_else(|| format!("kind {k}: no message {m}"))?;
         kinds.insert((g, v, k), id);
