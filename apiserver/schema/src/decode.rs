@@ -352,6 +352,14 @@ pub(crate) fn decode_message_value(m: &Message, data: &[u8], depth: usize) -> Re
             let f = fields_of(data)?;
             let secs = varint_of(&f, 1) as i64;
             let nanos = varint_of(&f, 2) as i64 as i32;
+            // Go's Time.MarshalJSON refuses years outside 0..=9999 (they would not parse back either).
+            if !(wellknown::MIN_TIME_SECONDS..=wellknown::MAX_TIME_SECONDS).contains(&secs) {
+                return Err(TranscodeError::BadTime {
+                    path: String::new(),
+                    value: format!("{secs}s since the epoch"),
+                    reason: "year outside of range [0,9999]",
+                });
+            }
             Ok(Value::String(wellknown::format_time(
                 secs,
                 nanos,

@@ -25,6 +25,10 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Unix seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the times Go prints as JSON.
+pub(crate) const MIN_TIME_SECONDS: i64 = -62_167_219_200;
+pub(crate) const MAX_TIME_SECONDS: i64 = 253_402_300_799;
+
 /// Formats Unix seconds (and nanoseconds) in UTC: `2006-01-02T15:04:05Z`, or with `micros` six
 /// fractional digits `2006-01-02T15:04:05.000000Z`.
 pub(crate) fn format_time(seconds: i64, nanos: i32, micros: bool) -> String {

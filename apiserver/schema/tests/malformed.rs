@@ -96,3 +96,40 @@ fn bytes_map_entry_without_a_value_decodes_as_empty_and_round_trips() {
     let v = decode_raw(&secret, &[0x12, 0x03, 0x0a, 0x01, b'p']).unwrap();
     assert_eq!(v["data"], json!({"p": ""}));
 }
+
+/// A pod whose `metadata.creationTimestamp` is `seconds` after the epoch, as raw protobuf (no envelope).
+fn pod_created_at(seconds: i64) -> Vec<u8> {
+    let mut varint = Vec::new();
+    let mut v = seconds as u64;
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            varint.push(byte);
+            break;
+        }
+        varint.push(byte | 0x80);
+    }
+    let mut time = vec![0x08];
+    time.extend(varint);
+    // ObjectMeta: name (1) = "p", creationTimestamp (8) = time.
+    let mut meta = vec![0x0a, 0x01, b'p', 0x42, time.len() as u8];
+    meta.extend(time);
+    let mut pod = vec![0x0a, meta.len() as u8];
+    pod.extend(meta);
+    pod
+}
+
+#[test]
+fn times_outside_years_0_to_9999_are_errors_as_in_gos_json() {
+    let gvk = GroupVersionKind::new("", "v1", "Pod");
+    let last = decode_raw(&gvk, &pod_created_at(253_402_300_799)).unwrap();
+    assert_eq!(last["metadata"]["creationTimestamp"], "9999-12-31T23:59:59Z");
+    // Year 123845, found by the fuzzer: printed, it would not parse back.
+    let err = decode_raw(&gvk, &pod_created_at(3_845_875_000_000)).unwrap_err();
+    assert!(err.to_string().contains("year outside of range [0,9999]"), "{err}");
+    assert!(decode_raw(&gvk, &pod_created_at(-62_167_219_201)).is_err());
+    let mut enveloped = encode(&gvk, &json!({"metadata": {"name": "p"}})).unwrap();
+    enveloped.truncate(4);
+    assert!(ferrokube_apischema::to_json(&enveloped, None).is_none());
+}
