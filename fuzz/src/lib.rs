@@ -296,19 +296,25 @@ mod tests {
     /// Runs every committed corpus file through the targets: a crash once found and fixed stays fixed.
     #[test]
     fn corpus_inputs_pass() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut n = 0;
-        for (target, run) in [("decode_body", decode_body as fn(&[u8])), ("patch", patch as fn(&[u8]))] {
-            let Ok(dir) = std::fs::read_dir(root.join(target)) else {
-                continue;
-            };
-            for entry in dir.flatten() {
-                let data = std::fs::read(entry.path()).unwrap();
-                run(&data);
-                n += 1;
+        let mut regressions = 0;
+        // `regressions/` holds the inputs of fixed crashes: `cargo fuzz cmin` may drop them from `corpus/`.
+        for root in [base.join("corpus"), base.join("regressions")] {
+            for (target, run) in [("decode_body", decode_body as fn(&[u8])), ("patch", patch as fn(&[u8]))] {
+                let Ok(dir) = std::fs::read_dir(root.join(target)) else {
+                    continue;
+                };
+                for entry in dir.flatten() {
+                    let data = std::fs::read(entry.path()).unwrap();
+                    run(&data);
+                    n += 1;
+                    regressions += usize::from(root.ends_with("regressions"));
+                }
             }
         }
-        assert!(n > 0, "no corpus files under {}", root.display());
+        assert!(n > 0, "no corpus files under {}", base.display());
+        assert!(regressions >= 2, "the regression inputs under fuzz/regressions/ are missing");
     }
 }
 
