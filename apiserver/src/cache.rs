@@ -243,6 +243,11 @@ impl Cache {
     }
 
     /// Waits until the cache reflects `rev`, asking etcd for a progress notification when it is quiet.
+    /// The revision the cache has seen everything up to.
+    pub fn rev(&self) -> i64 {
+        *self.rev_tx.borrow()
+    }
+
     pub async fn wait_for(&self, rev: i64, timeout: Duration) -> Result<(), CacheError> {
         let mut rx = self.rev_tx.subscribe();
         if *rx.borrow() >= rev {
@@ -624,7 +629,9 @@ async fn run(
             let msg = tokio::select! {
                 m = stream.message() => m,
                 Some(()) = progress_rx.recv() => {
-                    let _ = stream.request_progress().await;
+                    if etcd.reliable_progress() {
+                        let _ = stream.request_progress().await;
+                    }
                     continue;
                 }
             };
@@ -641,8 +648,10 @@ async fn run(
                 break;
             }
             let header_rev = resp.header().map(|h| h.revision()).unwrap_or(0);
+            let mut last_rev = 0;
             for ev in resp.events() {
                 let Some(kv) = ev.kv() else { continue };
+                last_rev = last_rev.max(kv.mod_revision());
                 let key = String::from_utf8_lossy(kv.key()).into_owned();
                 let prev = cache.get(&key);
                 let event = match ev.event_type() {
@@ -714,7 +723,17 @@ async fn run(
                 };
                 cache.apply(event);
             }
-            cache.set_rev(header_rev);
+            // Only a progress notification (no events, not the creation answer) says every event up to its
+            // header revision has been sent. The creation answer carries the store's current revision while
+            // the events since the list may still be on their way, and an event batch's header may run ahead
+            // of events etcd sends in later batches.
+            if resp.events().is_empty() {
+                if !resp.created() && etcd.reliable_progress() {
+                    cache.set_rev(header_rev);
+                }
+            } else {
+                cache.set_rev(last_rev);
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -83,6 +83,7 @@ pub struct Page {
 pub struct Etcd {
     client: Client,
     kv: KvClient,
+    reliable_progress: bool,
 }
 
 impl std::fmt::Debug for Etcd {
@@ -141,6 +142,28 @@ fn compare_equal(key: &str, target: compare::TargetUnion) -> Compare {
     }
 }
 
+/// Whether etcd `version` (`3.4.23`) sends watch progress notifications only after the events before them.
+pub fn progress_notifications_reliable(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| {
+        p.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u64>()
+            .unwrap_or(0)
+    });
+    let (major, minor, patch) = (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    );
+    match (major, minor) {
+        (3, 4) => patch >= 31,
+        (3, 5) => patch >= 13,
+        (3, m) => m >= 6,
+        (m, _) => m > 3,
+    }
+}
+
 /// The smallest key greater than every key starting with `prefix`.
 pub fn prefix_end(prefix: &str) -> Vec<u8> {
     let mut end = prefix.as_bytes().to_vec();
@@ -160,8 +183,31 @@ impl Etcd {
             .map(|e| e.trim_start_matches("http://").to_string())
             .collect();
         let kv = KvClient::connect(&endpoints).await?;
-        let client = Client::connect(&endpoints, None).await?;
-        Ok(Etcd { client, kv })
+        let mut client = Client::connect(&endpoints, None).await?;
+        let version = client
+            .status()
+            .await
+            .map(|s| s.version().to_string())
+            .unwrap_or_default();
+        let reliable_progress = progress_notifications_reliable(&version);
+        if !reliable_progress {
+            tracing::info!(
+                %version,
+                "etcd before 3.4.31/3.5.13 can send a watch progress notification ahead of events: consistent \
+                 LISTs read etcd unless the watch cache has seen the current revision"
+            );
+        }
+        Ok(Etcd {
+            client,
+            kv,
+            reliable_progress,
+        })
+    }
+
+    /// Whether this etcd's watch progress notifications come only after every event up to their revision
+    /// (etcd-io/etcd#15220, fixed in 3.4.31 and 3.5.13; kube-apiserver checks the same versions).
+    pub fn reliable_progress(&self) -> bool {
+        self.reliable_progress
     }
 
     /// The `etcd-client` connection (watches, leases).
@@ -320,6 +366,16 @@ fn current_of(resp: TxnResponse) -> Option<Kv> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_notifications_are_trusted_from_the_fixed_etcd_versions() {
+        for v in ["3.4.31", "3.5.13", "3.5.21", "3.6.0", "4.0.0"] {
+            assert!(progress_notifications_reliable(v), "{v}");
+        }
+        for v in ["3.4.23", "3.4.30", "3.5.12", "3.3.27", "", "garbage"] {
+            assert!(!progress_notifications_reliable(v), "{v}");
+        }
+    }
 
     #[test]
     fn prefix_end_increments_the_last_byte() {

@@ -239,6 +239,10 @@ impl Apiserver {
         } else {
             rv
         };
+        if opts.resource_version.is_empty() && !self.etcd.reliable_progress() && cache.rev() < wait_for {
+            // Without trustworthy progress notifications the cache cannot prove it is current: read etcd.
+            return self.list_from_etcd(spec, opts, &range_prefix, &range_prefix, 0).await;
+        }
         if wait_for > 0
             && let Err(e) = cache.wait_for(wait_for, Duration::from_secs(3)).await
         {
