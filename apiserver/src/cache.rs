@@ -43,6 +43,23 @@ pub struct Entry {
     pub frames: [std::sync::OnceLock<Bytes>; 3],
 }
 
+impl Entry {
+    /// An entry without labels and selectable fields (empty), for results no selector looks at.
+    pub fn bare(key: &str, namespace: &str, name: &str, json: Bytes, rv: i64, fields: usize) -> Entry {
+        Entry {
+            key: key.to_string(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            rv,
+            json,
+            labels: Vec::new(),
+            fields: vec![String::new(); fields],
+            proto: std::sync::OnceLock::new(),
+            frames: Default::default(),
+        }
+    }
+}
+
 struct Labels<'a>(&'a [(String, String)]);
 
 impl LabelSet for Labels<'_> {

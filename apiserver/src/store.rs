@@ -318,11 +318,23 @@ impl Apiserver {
             if rev == 0 {
                 rev = page.revision;
             }
+            // Without label or field selectors an item needs only its key's namespace and name, not its
+            // labels and fields: the JSON is not parsed back.
+            let bare = opts.filter.labels.is_none() && opts.filter.fields.is_none();
             for kv in &page.kvs {
                 let json = crate::storecodec::decode_json(&kv.key, &kv.value, kv.mod_revision)
                     .map_err(Status::internal_error)?;
-                let obj: Value = serde_json::from_slice(&json).map_err(Status::internal_error)?;
-                let entry = crate::cache::make_entry(&fields, &kv.key, &obj, json, kv.mod_revision);
+                let entry = if bare {
+                    let rest = kv.key.strip_prefix(key_prefix.as_str()).unwrap_or(&kv.key);
+                    let (namespace, name) = match rest.split_once('/') {
+                        Some((ns, name)) if spec.info.namespaced() => (ns, name),
+                        _ => ("", rest),
+                    };
+                    crate::cache::Entry::bare(&kv.key, namespace, name, json, kv.mod_revision, fields.len())
+                } else {
+                    let obj: Value = serde_json::from_slice(&json).map_err(Status::internal_error)?;
+                    crate::cache::make_entry(&fields, &kv.key, &obj, json, kv.mod_revision)
+                };
                 if opts.filter.matches(&fields, &entry) {
                     items.push(Arc::new(entry));
                 }

@@ -77,6 +77,7 @@ both_backends!(
     protobuf_bodies,
     events_expire_with_a_lease,
     survives_a_datastore_restart,
+    delete_collection,
 );
 
 async fn bootstrap_objects_exist(backend: Backend) {
@@ -687,4 +688,41 @@ async fn survives_a_datastore_restart(backend: Backend) {
         .filter_map(|i| i["metadata"]["name"].as_str())
         .collect();
     assert!(names.contains(&"before") && names.contains(&"after"), "{names:?}");
+}
+
+/// DELETE on a collection removes what its selector matches, and everything without one.
+async fn delete_collection(backend: Backend) {
+    let c = cluster(backend).await;
+    let path = "/api/v1/namespaces/default/configmaps";
+    for (name, tier) in [("a", "x"), ("b", "y"), ("c", "x")] {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": {"tier": tier}}});
+        assert_eq!(post(&c, path, cm).await.0, 201);
+    }
+    let names = |list: &Value| -> Vec<String> {
+        let mut n: Vec<String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["metadata"]["name"].as_str().map(str::to_string))
+            .collect();
+        n.sort();
+        n
+    };
+    let (code, deleted) = call(
+        &c,
+        "DELETE",
+        &format!("{path}?labelSelector=tier%3Dx"),
+        "application/json",
+        vec![],
+    )
+    .await;
+    assert_eq!(code, 200, "{deleted}");
+    assert_eq!(names(&deleted), ["a", "c"]);
+    let (_, left) = call(&c, "GET", path, "application/json", vec![]).await;
+    assert_eq!(names(&left), ["b"]);
+    let (code, deleted) = call(&c, "DELETE", path, "application/json", vec![]).await;
+    assert_eq!(code, 200, "{deleted}");
+    assert_eq!(names(&deleted), ["b"]);
+    let (_, left) = call(&c, "GET", path, "application/json", vec![]).await;
+    assert_eq!(names(&left), Vec::<String>::new());
 }
