@@ -152,6 +152,8 @@ struct Watcher {
     id: u64,
     filter: Filter,
     tx: mpsc::Sender<WatchItem>,
+    /// Events up to this revision are not sent (a watch from a revision the cache has not reached yet).
+    after: i64,
 }
 
 #[derive(Default)]
@@ -346,12 +348,8 @@ impl Cache {
                     oldest: state.history_start,
                 });
             }
-            if from_rv > state.rev {
-                return Err(CacheError::TooLarge {
-                    requested: from_rv,
-                    current: state.rev,
-                });
-            }
+            // A revision past the cache's (another resource's write, or this one's still on its way) starts the
+            // watch there, as upstream's cacher does: later events up to it are skipped.
             for ev in state.history.iter().filter(|e| e.rv > from_rv) {
                 if let Some(item) = filter_event(&filter, fields, ev) {
                     backlog.push(item);
@@ -364,8 +362,9 @@ impl Cache {
         }
         let id = state.next_watcher;
         state.next_watcher += 1;
-        state.watchers.push(Watcher { id, filter, tx });
-        let rev = state.rev;
+        let after = if from_rv > state.rev { from_rv } else { 0 };
+        state.watchers.push(Watcher { id, filter, tx, after });
+        let rev = state.rev.max(from_rv);
         Ok((
             rx,
             rev,
@@ -397,11 +396,13 @@ impl Cache {
         }
         state.rev = state.rev.max(ev.rv);
         let fields = &self.spec.indexed_fields;
-        state.watchers.retain(|w| match filter_event(&w.filter, fields, &ev) {
-            None => !w.tx.is_closed(),
-            // A watcher whose buffer is full is disconnected: it re-watches from its last resourceVersion.
-            Some(item) => w.tx.try_send(item).is_ok(),
-        });
+        state.watchers.retain(
+            |w| match filter_event(&w.filter, fields, &ev).filter(|_| ev.rv > w.after) {
+                None => !w.tx.is_closed(),
+                // A watcher whose buffer is full is disconnected: it re-watches from its last resourceVersion.
+                Some(item) => w.tx.try_send(item).is_ok(),
+            },
+        );
         state.history.push_back(ev);
         while state.history.len() > HISTORY_CAPACITY {
             if let Some(old) = state.history.pop_front() {
@@ -839,7 +840,7 @@ mod tests {
     }
 
     #[test]
-    fn too_old_and_too_large_versions_are_refused() {
+    fn too_old_versions_are_refused_and_future_ones_start_there() {
         let cache = Cache::detached(configmaps());
         cache.reset(BTreeMap::new(), 100);
         assert_eq!(
@@ -849,14 +850,16 @@ mod tests {
                 oldest: 100
             })
         );
-        assert_eq!(
-            cache.watch(101, false, Filter::default()).err(),
-            Some(CacheError::TooLarge {
-                requested: 101,
-                current: 100
-            })
-        );
         assert!(cache.watch(100, false, Filter::default()).is_ok());
+        // A revision the cache has not reached (another resource's write): events up to it are skipped.
+        let (mut rx, start, _g) = cache.watch(102, false, Filter::default()).unwrap();
+        assert_eq!(start, 102);
+        put(&cache, "a", 101, WatchEventType::Added);
+        put(&cache, "b", 102, WatchEventType::Added);
+        put(&cache, "c", 103, WatchEventType::Added);
+        let got = rx.try_recv().unwrap();
+        assert_eq!((got.obj.name.as_str(), got.obj.rv), ("c", 103));
+        assert!(rx.try_recv().is_err());
     }
 
     #[test]

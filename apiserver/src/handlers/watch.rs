@@ -79,10 +79,6 @@ pub async fn watch(
         Some(false) => (rv, false),
         None => (rv, rv == 0),
     };
-    if from > 0 {
-        // A resourceVersion just returned by a write may be ahead of the cache for a moment.
-        let _ = cache.wait_for(from, Duration::from_secs(3)).await;
-    }
     let (rx, start_rev, guard) = cache.watch(from, initial, opts.filter.clone()).map_err(|e| match e {
         CacheError::TooOld { .. } => Status::resource_expired(e.to_string()),
         CacheError::TooLarge { .. } => Status::timeout(&e.to_string(), 1),
