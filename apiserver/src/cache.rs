@@ -46,16 +46,22 @@ pub struct Entry {
 impl Entry {
     /// An entry without labels and selectable fields (empty), for results no selector looks at.
     pub fn bare(key: &str, namespace: &str, name: &str, json: Bytes, rv: i64, fields: usize) -> Entry {
-        Entry {
-            key: key.to_string(),
+        Template {
             namespace: namespace.to_string(),
             name: name.to_string(),
-            rv,
-            json,
             labels: Vec::new(),
             fields: vec![String::new(); fields],
-            proto: std::sync::OnceLock::new(),
-            frames: Default::default(),
+        }
+        .into_entry(key, json, rv)
+    }
+
+    /// This entry's revision-independent parts.
+    fn template(&self) -> Template {
+        Template {
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            labels: self.labels.clone(),
+            fields: self.fields.clone(),
         }
     }
 }
@@ -467,7 +473,7 @@ fn filter_event(filter: &Filter, fields: &[&'static str], ev: &Event) -> Option<
 }
 
 /// The parts of a cache entry that do not depend on its revision, computed from the object a write encoded.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Template {
     pub namespace: String,
     pub name: String,
@@ -488,15 +494,15 @@ impl Template {
         }
     }
 
-    fn entry(&self, key: &str, json: Bytes, rv: i64) -> Entry {
+    fn into_entry(self, key: &str, json: Bytes, rv: i64) -> Entry {
         Entry {
             key: key.to_string(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
+            namespace: self.namespace,
+            name: self.name,
             rv,
             json,
-            labels: self.labels.clone(),
-            fields: self.fields.clone(),
+            labels: self.labels,
+            fields: self.fields,
             proto: std::sync::OnceLock::new(),
             frames: Default::default(),
         }
@@ -569,7 +575,7 @@ impl PendingWrites {
 }
 
 pub fn make_entry(indexed_fields: &[&'static str], key: &str, obj: &Value, json: Bytes, rv: i64) -> Entry {
-    Template::of(indexed_fields, obj).entry(key, json, rv)
+    Template::of(indexed_fields, obj).into_entry(key, json, rv)
 }
 
 /// An entry decoded the slow way: the object's JSON parsed back to read its labels and fields.
@@ -680,7 +686,7 @@ async fn run(
                                 let Some(json) = write.json(rev, || decoder(&key, kv.value(), rev)) else {
                                     continue;
                                 };
-                                write.template.entry(&key, json, rev)
+                                write.template.clone().into_entry(&key, json, rev)
                             }
                             None => {
                                 let Some(json) = decoder(&key, kv.value(), rev) else {
@@ -714,17 +720,7 @@ async fn run(
                             continue;
                         };
                         let entry = match &prev {
-                            Some(p) if p.rv == last.mod_revision() => Entry {
-                                key: key.clone(),
-                                namespace: p.namespace.clone(),
-                                name: p.name.clone(),
-                                rv: rev,
-                                json,
-                                labels: p.labels.clone(),
-                                fields: p.fields.clone(),
-                                proto: std::sync::OnceLock::new(),
-                                frames: Default::default(),
-                            },
+                            Some(p) if p.rv == last.mod_revision() => p.template().into_entry(&key, json, rev),
                             _ => match decoded_entry(&cache.spec.indexed_fields, &key, json, rev) {
                                 Some(e) => e,
                                 None => continue,

@@ -6,7 +6,7 @@ use serde_json::{Map, Number, Value};
 use crate::error::TranscodeError;
 use crate::schema::{Cardinality, Field, FieldType, GoPresence, Message, Special, schema};
 use crate::wellknown;
-use crate::wire::{FIXED64, LEN, Reader, VARINT, WireValue};
+use crate::wire::{self, FIXED64, LEN, Reader, VARINT, WireValue};
 
 pub(crate) const MAX_DEPTH: usize = 100;
 
@@ -120,14 +120,8 @@ fn emit_field(
                         WireValue::Bytes(b),
                         FieldType::Int32 | FieldType::Int64 | FieldType::Bool | FieldType::Double,
                     ) => {
-                        let mut r = Reader::new(b);
-                        while !r.is_empty() {
-                            let wv = if field.ty == FieldType::Double {
-                                WireValue::Fixed64(r.fixed64()?)
-                            } else {
-                                WireValue::Varint(r.varint()?)
-                            };
-                            items.push(decode_single(message, field, field.ty, &wv, depth)?);
+                        for wv in wire::packed(b, field.ty == FieldType::Double) {
+                            items.push(decode_single(message, field, field.ty, &wv?, depth)?);
                         }
                     }
                     _ => {

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::decode::{MAX_DEPTH, decode_message_value, is_struct, number_f64, zero_fields, zero_value};
 use crate::schema::{Cardinality, Field, FieldType, GoPresence, Message, Special, schema};
 use crate::wellknown;
-use crate::wire::{FIXED64, LEN, Reader, VARINT, WireValue};
+use crate::wire::{self, FIXED64, LEN, Reader, VARINT, WireValue};
 
 /// Where `metadata.resourceVersion` gets stamped.
 #[derive(Clone, Copy)]
@@ -207,15 +207,19 @@ fn write_field(
         }
         Cardinality::Repeated => {
             if vals.is_empty() {
-                if field.go == GoPresence::Required {
-                    write_key(out, first, &field.json);
-                    out.extend_from_slice(b"null");
-                }
+                write_absent_collection(field, out, first);
                 return Some(());
             }
             write_key(out, first, &field.json);
             out.push(b'[');
             let mut n = 0usize;
+            let mut item = |out: &mut Vec<u8>, wv: &WireValue<'_>| {
+                if n > 0 {
+                    out.push(b',');
+                }
+                n += 1;
+                write_single(field.ty, wv, out, depth, Stamp::None)
+            };
             for (_, v) in vals {
                 match (v, field.ty) {
                     // Packed scalars.
@@ -223,27 +227,11 @@ fn write_field(
                         WireValue::Bytes(b),
                         FieldType::Int32 | FieldType::Int64 | FieldType::Bool | FieldType::Double,
                     ) => {
-                        let mut r = Reader::new(b);
-                        while !r.is_empty() {
-                            let wv = if field.ty == FieldType::Double {
-                                WireValue::Fixed64(r.fixed64().ok()?)
-                            } else {
-                                WireValue::Varint(r.varint().ok()?)
-                            };
-                            if n > 0 {
-                                out.push(b',');
-                            }
-                            n += 1;
-                            write_single(field.ty, &wv, out, depth, Stamp::None)?;
+                        for wv in wire::packed(b, field.ty == FieldType::Double) {
+                            item(out, &wv.ok()?)?;
                         }
                     }
-                    _ => {
-                        if n > 0 {
-                            out.push(b',');
-                        }
-                        n += 1;
-                        write_single(field.ty, v, out, depth, Stamp::None)?;
-                    }
+                    _ => item(out, v)?,
                 }
             }
             out.push(b']');
@@ -251,10 +239,7 @@ fn write_field(
         }
         Cardinality::Map => {
             if vals.is_empty() {
-                if field.go == GoPresence::Required {
-                    write_key(out, first, &field.json);
-                    out.extend_from_slice(b"null");
-                }
+                write_absent_collection(field, out, first);
                 return Some(());
             }
             let mut entries: Vec<(Cow<'_, str>, Option<WireValue<'_>>)> = Vec::with_capacity(vals.len());
@@ -297,6 +282,14 @@ fn write_field(
             out.push(b'}');
             Some(())
         }
+    }
+}
+
+/// An unset list or map prints `null` when Go's field has no `omitempty`, and nothing otherwise.
+fn write_absent_collection(field: &Field, out: &mut Vec<u8>, first: &mut bool) {
+    if field.go == GoPresence::Required {
+        write_key(out, first, &field.json);
+        out.extend_from_slice(b"null");
     }
 }
 

@@ -106,6 +106,25 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The values of a packed repeated scalar field: fixed64s for `double`, varints otherwise. Stops after the
+/// first error, which it yields.
+pub(crate) fn packed(data: &[u8], double: bool) -> impl Iterator<Item = Result<WireValue<'_>, TranscodeError>> + '_ {
+    let mut r = Reader::new(data);
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed || r.is_empty() {
+            return None;
+        }
+        let v = if double {
+            r.fixed64().map(WireValue::Fixed64)
+        } else {
+            r.varint().map(WireValue::Varint)
+        };
+        failed = v.is_err();
+        Some(v)
+    })
+}
+
 pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
