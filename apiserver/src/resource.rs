@@ -27,11 +27,18 @@ impl ResourceSpec {
 
     /// The key of one object.
     pub fn key(&self, prefix: &str, namespace: &str, name: &str) -> String {
-        if self.info.namespaced() {
-            format!("{prefix}/{}/{namespace}/{name}", self.storage_resource)
-        } else {
-            format!("{prefix}/{}/{name}", self.storage_resource)
+        let namespaced = self.info.namespaced();
+        let mut key = String::with_capacity(prefix.len() + self.storage_resource.len() + namespace.len() + name.len() + 3);
+        key.push_str(prefix);
+        key.push('/');
+        key.push_str(&self.storage_resource);
+        key.push('/');
+        if namespaced {
+            key.push_str(namespace);
+            key.push('/');
         }
+        key.push_str(name);
+        key
     }
 
     /// Prefix of one namespace's objects.

@@ -6,7 +6,6 @@ use ferrokube_apimachinery::status::Status;
 use ferrokube_apischema::{GroupVersionKind, TranscodeError, envelope};
 use serde_json::Value;
 
-use crate::codec::Format;
 use crate::resource::ResourceSpec;
 
 fn gvk_of(obj: &Value, spec: &ResourceSpec) -> GroupVersionKind {
@@ -66,29 +65,22 @@ pub fn watch_frame(event_type: &str, envelope_bytes: &[u8]) -> Vec<u8> {
     envelope::frame(&event)
 }
 
-/// Unknown and duplicate fields of a decoded body, worded as upstream's strict decoder words them.
-pub fn field_problems(spec: &ResourceSpec, format: Format, body: &[u8], obj: &Value) -> Vec<String> {
-    if let Some(crd) = &spec.crd {
-        let mut problems: Vec<String> = Vec::new();
-        if format == Format::Json {
-            problems.extend(
-                ferrokube_apischema::duplicate_fields(body)
-                    .into_iter()
-                    .map(|p| format!("json: duplicate field \"{p}\"")),
-            );
-        }
-        problems.extend(crate::crd::unknown_fields(crd, obj));
-        return problems;
-    }
-    let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
+/// Unknown and duplicate fields of a decoded body, worded as upstream's strict decoder words them;
+/// `repeated_keys` says whether the JSON parser saw an object repeat a key.
+pub fn field_problems(spec: &ResourceSpec, repeated_keys: bool, body: &[u8], obj: &Value) -> Vec<String> {
     let mut problems: Vec<String> = Vec::new();
-    if format == Format::Json && may_have_duplicate_keys(body, obj) {
+    if repeated_keys {
         problems.extend(
             ferrokube_apischema::duplicate_fields(body)
                 .into_iter()
                 .map(|p| format!("json: duplicate field \"{p}\"")),
         );
     }
+    if let Some(crd) = &spec.crd {
+        problems.extend(crate::crd::unknown_fields(crd, obj));
+        return problems;
+    }
+    let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
     if let Ok(unknown) = ferrokube_apischema::unknown_fields(&gvk, obj) {
         problems.extend(unknown.into_iter().map(|p| format!("unknown field \"{p}\"")));
     }
@@ -199,52 +191,9 @@ fn go_message_type(full: &str) -> String {
     }
 }
 
-/// Whether a JSON body can hold a repeated key: it cannot when it has as many object keys as the parsed
-/// value (a repeated key collapses into one). Counting is one pass without allocation, so the path-building
-/// scan runs only for bodies that do repeat a key.
-fn may_have_duplicate_keys(body: &[u8], parsed: &Value) -> bool {
-    fn parsed_keys(v: &Value) -> usize {
-        match v {
-            Value::Object(m) => m.len() + m.values().map(parsed_keys).sum::<usize>(),
-            Value::Array(a) => a.iter().map(parsed_keys).sum(),
-            _ => 0,
-        }
-    }
-    // Every ':' outside a string ends an object key.
-    let mut colons = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in body {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-        } else if b == b':' {
-            colons += 1;
-        }
-    }
-    colons != parsed_keys(parsed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn duplicate_key_precheck() {
-        let body = br#"{"a":{"b":1,"c":"x:y"},"d":[{"e":"q\\\":"}]}"#;
-        let v: Value = serde_json::from_slice(body).unwrap();
-        assert!(!may_have_duplicate_keys(body, &v));
-        let dup = br#"{"a":1,"a":2}"#;
-        let v: Value = serde_json::from_slice(dup).unwrap();
-        assert!(may_have_duplicate_keys(dup, &v));
-    }
 
     #[test]
     fn watch_frames_decode_with_the_schema_crate() {

@@ -2,6 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use ferrokube_apimachinery::time::{days_from_civil, days_in_month, rfc3339};
 use serde_json::Value;
 
 use crate::duration::human_duration;
@@ -66,6 +67,7 @@ impl Timestamp {
         };
         let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
         let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+        let (month, day) = (u32::try_from(month).ok()?, u32::try_from(day).ok()?);
         if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
             return None;
         }
@@ -117,16 +119,7 @@ impl Timestamp {
 
     /// RFC 3339 in UTC with whole seconds, as Go's `Format(time.RFC3339)` after `UTC()`.
     pub fn to_rfc3339(self) -> String {
-        let secs = self.nanos.div_euclid(NANOS_PER_SECOND) as i64;
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            (rem / 60) % 60,
-            rem % 60
-        )
+        rfc3339(self.nanos.div_euclid(NANOS_PER_SECOND) as i64, None)
     }
 }
 
@@ -137,41 +130,6 @@ pub fn since(ts: Timestamp, now: Timestamp) -> String {
         return "<unknown>".into();
     }
     human_duration(now.nanos - ts.nanos)
-}
-
-/// Days in `month` of `year` (proleptic Gregorian).
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (era-based civil calendar arithmetic).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The proleptic Gregorian date of `days` since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

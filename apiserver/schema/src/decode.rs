@@ -288,9 +288,9 @@ pub(crate) fn decode_single(
 }
 
 /// Reads a message's fields as (number, value) pairs, for the hand-written special forms.
-fn fields_of(data: &[u8]) -> Result<Vec<(u32, WireValue<'_>)>, TranscodeError> {
+fn fields_of(data: &[u8]) -> Result<smallvec::SmallVec<[(u32, WireValue<'_>); 4]>, TranscodeError> {
     let mut r = Reader::new(data);
-    let mut out = Vec::new();
+    let mut out = smallvec::SmallVec::new();
     while !r.is_empty() {
         out.push(r.field()?);
     }
@@ -325,6 +325,40 @@ fn raw_json(b: &[u8]) -> Result<Value, TranscodeError> {
     })
 }
 
+/// The JSON string of a stored Time or MicroTime message; `None` for an empty one (`null`).
+pub(crate) fn time_string(m: &Message, data: &[u8]) -> Result<Option<String>, TranscodeError> {
+    if data.is_empty() {
+        return Ok(None);
+    }
+    let f = fields_of(data)?;
+    let secs = varint_of(&f, 1) as i64;
+    let nanos = varint_of(&f, 2) as i64 as i32;
+    // Go's Time.MarshalJSON refuses years outside 0..=9999 (they would not parse back either).
+    if !(wellknown::MIN_TIME_SECONDS..=wellknown::MAX_TIME_SECONDS).contains(&secs) {
+        return Err(TranscodeError::BadTime {
+            path: String::new(),
+            value: format!("{secs}s since the epoch"),
+            reason: "year outside of range [0,9999]",
+        });
+    }
+    Ok(Some(wellknown::format_time(secs, nanos, m.special == Special::MicroTime)))
+}
+
+/// The canonical string of a stored Quantity message.
+pub(crate) fn quantity_string(data: &[u8]) -> Result<String, TranscodeError> {
+    let f = fields_of(data)?;
+    let s = String::from_utf8_lossy(bytes_of(&f, 1).unwrap_or_default());
+    if s.is_empty() {
+        return Ok("0".into());
+    }
+    let q = Quantity::parse(&s).map_err(|e| TranscodeError::BadQuantity {
+        path: String::new(),
+        value: s.to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(q.canonical())
+}
+
 /// Decodes the body of a message-typed value into its JSON form.
 pub(crate) fn decode_message_value(m: &Message, data: &[u8], depth: usize) -> Result<Value, TranscodeError> {
     if depth > MAX_DEPTH {
@@ -339,27 +373,7 @@ pub(crate) fn decode_message_value(m: &Message, data: &[u8], depth: usize) -> Re
             decode_into(m, data, &mut out, depth)?;
             Ok(Value::Object(out))
         }
-        Special::Time | Special::MicroTime => {
-            if data.is_empty() {
-                return Ok(Value::Null);
-            }
-            let f = fields_of(data)?;
-            let secs = varint_of(&f, 1) as i64;
-            let nanos = varint_of(&f, 2) as i64 as i32;
-            // Go's Time.MarshalJSON refuses years outside 0..=9999 (they would not parse back either).
-            if !(wellknown::MIN_TIME_SECONDS..=wellknown::MAX_TIME_SECONDS).contains(&secs) {
-                return Err(TranscodeError::BadTime {
-                    path: String::new(),
-                    value: format!("{secs}s since the epoch"),
-                    reason: "year outside of range [0,9999]",
-                });
-            }
-            Ok(Value::String(wellknown::format_time(
-                secs,
-                nanos,
-                m.special == Special::MicroTime,
-            )))
-        }
+        Special::Time | Special::MicroTime => Ok(time_string(m, data)?.map_or(Value::Null, Value::String)),
         Special::Duration => {
             let f = fields_of(data)?;
             Ok(Value::String(wellknown::format_duration(varint_of(&f, 1) as i64)))
@@ -373,19 +387,7 @@ pub(crate) fn decode_message_value(m: &Message, data: &[u8], depth: usize) -> Re
                 Ok(Value::Number(Number::from(varint_of(&f, 2) as i64 as i32)))
             }
         }
-        Special::Quantity => {
-            let f = fields_of(data)?;
-            let s = String::from_utf8_lossy(bytes_of(&f, 1).unwrap_or_default()).into_owned();
-            if s.is_empty() {
-                return Ok(Value::String("0".into()));
-            }
-            let q = Quantity::parse(&s).map_err(|e| TranscodeError::BadQuantity {
-                path: String::new(),
-                value: s.clone(),
-                reason: e.to_string(),
-            })?;
-            Ok(Value::String(q.canonical()))
-        }
+        Special::Quantity => Ok(Value::String(quantity_string(data)?)),
         Special::RawJson | Special::FieldsV1 => {
             let f = fields_of(data)?;
             raw_json(bytes_of(&f, 1).unwrap_or_default())

@@ -57,7 +57,7 @@ fn encode_object(
     }
     // (field index) of the fields present, then written in field-number order.
     // The value is taken with its key (an inline struct's fields are looked up in `obj` again).
-    let mut present: Vec<(u16, Option<&Value>)> = Vec::with_capacity(obj.len().min(64));
+    let mut present: smallvec::SmallVec<[(u16, Option<&Value>); 16]> = smallvec::SmallVec::new();
     for (key, value) in obj {
         match message.by_json.get(key.as_str()) {
             Some(JsonTarget::Direct(i)) => present.push((*i, Some(value))),
@@ -115,10 +115,9 @@ fn encode_field(field: &Field, v: &Value, out: &mut Vec<u8>, depth: usize) -> Re
             Value::Null => Ok(()),
             Value::Object(entries) => {
                 // gogo writes map entries sorted by key.
-                let mut keys: Vec<&String> = entries.keys().collect();
-                keys.sort_unstable();
-                for key in keys {
-                    let value = &entries[key.as_str()];
+                let mut sorted: smallvec::SmallVec<[(&String, &Value); 16]> = entries.iter().collect();
+                sorted.sort_unstable_by_key(|&(k, _)| k);
+                for (key, value) in sorted {
                     let start = wire::begin_len(out, field.number);
                     wire::put_bytes(out, 1, key.as_bytes());
                     encode_single(2, field.ty, value, out, depth).map_err(|e| e.under(key))?;

@@ -7,7 +7,9 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use crate::decode::{MAX_DEPTH, decode_message_value, is_struct, number_f64, zero_fields, zero_value};
+use crate::decode::{
+    MAX_DEPTH, decode_message_value, is_struct, number_f64, quantity_string, time_string, zero_fields, zero_value,
+};
 use crate::schema::{Cardinality, Field, FieldType, GoPresence, Message, Special, schema};
 use crate::wellknown;
 use crate::wire::{self, FIXED64, LEN, Reader, VARINT, WireValue};
@@ -59,8 +61,16 @@ pub(crate) fn write_object(
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Writing to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    let b = s.as_bytes();
+    // Most strings need no escaping: copy them. serde_json escapes the rest (writing to a Vec cannot fail).
+    if b.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\') {
+        out.reserve(b.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(b);
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 fn write_value(out: &mut Vec<u8>, v: &Value) {
@@ -74,6 +84,15 @@ fn write_key(out: &mut Vec<u8>, first: &mut bool, name: &str) {
     *first = false;
     write_str(out, name);
     out.push(b':');
+}
+
+/// [`write_key`] for a schema field, whose `"name":` is precomputed.
+fn write_field_key(out: &mut Vec<u8>, first: &mut bool, field: &Field) {
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+    out.extend_from_slice(field.json_key.as_bytes());
 }
 
 fn write_fields(
@@ -166,7 +185,7 @@ fn write_field(
         if vals.iter().any(|(_, v)| v.wire_type() != LEN) {
             return None;
         }
-        write_key(out, first, &field.json);
+        write_field_key(out, first, field);
         write_str(out, rv);
         return Some(());
     }
@@ -183,14 +202,14 @@ fn write_field(
                 if !matches!(field.go, GoPresence::Pointer | GoPresence::OmitZero)
                     && (field.go == GoPresence::Required || is_struct(field.ty))
                 {
-                    write_key(out, first, &field.json);
+                    write_field_key(out, first, field);
                     write_value(out, &zero_value(field.ty, depth));
                 }
                 return Some(());
             };
             if is_struct(field.ty) {
                 let mark = (out.len(), *first);
-                write_key(out, first, &field.json);
+                write_field_key(out, first, field);
                 let value_start = out.len();
                 write_single(field.ty, v, out, depth, inner_stamp)?;
                 if field.go == GoPresence::OmitZero && is_zero_json(&out[value_start..]) {
@@ -202,7 +221,7 @@ fn write_field(
             if scalar_is_zero(field.ty, v)? && matches!(field.go, GoPresence::Value | GoPresence::OmitZero) {
                 return Some(());
             }
-            write_key(out, first, &field.json);
+            write_field_key(out, first, field);
             write_single(field.ty, v, out, depth, Stamp::None)
         }
         Cardinality::Repeated => {
@@ -210,7 +229,7 @@ fn write_field(
                 write_absent_collection(field, out, first);
                 return Some(());
             }
-            write_key(out, first, &field.json);
+            write_field_key(out, first, field);
             out.push(b'[');
             let mut n = 0usize;
             let mut item = |out: &mut Vec<u8>, wv: &WireValue<'_>| {
@@ -242,7 +261,8 @@ fn write_field(
                 write_absent_collection(field, out, first);
                 return Some(());
             }
-            let mut entries: Vec<(Cow<'_, str>, Option<WireValue<'_>>)> = Vec::with_capacity(vals.len());
+            let mut entries: smallvec::SmallVec<[(Cow<'_, str>, Option<WireValue<'_>>); 8]> =
+                smallvec::SmallVec::with_capacity(vals.len());
             for (_, v) in vals {
                 let WireValue::Bytes(b) = v else {
                     return None;
@@ -265,7 +285,7 @@ fn write_field(
             if entries.windows(2).any(|w| w[0].0 == w[1].0) {
                 return None;
             }
-            write_key(out, first, &field.json);
+            write_field_key(out, first, field);
             out.push(b'{');
             for (i, (key, value)) in entries.iter().enumerate() {
                 if i > 0 {
@@ -288,7 +308,7 @@ fn write_field(
 /// An unset list or map prints `null` when Go's field has no `omitempty`, and nothing otherwise.
 fn write_absent_collection(field: &Field, out: &mut Vec<u8>, first: &mut bool) {
     if field.go == GoPresence::Required {
-        write_key(out, first, &field.json);
+        write_field_key(out, first, field);
         out.extend_from_slice(b"null");
     }
 }
@@ -372,6 +392,13 @@ fn write_message_value(m: &Message, data: &[u8], out: &mut Vec<u8>, depth: usize
         return None;
     }
     // Times, quantities and the other special forms are single values: the decoder's own code prints them.
-    write_value(out, &decode_message_value(m, data, depth).ok()?);
+    match m.special {
+        Special::Time | Special::MicroTime => match time_string(m, data).ok()? {
+            Some(t) => write_str(out, &t),
+            None => out.extend_from_slice(b"null"),
+        },
+        Special::Quantity => write_str(out, &quantity_string(data).ok()?),
+        _ => write_value(out, &decode_message_value(m, data, depth).ok()?),
+    }
     Some(())
 }

@@ -116,6 +116,8 @@ pub enum Special {
 #[derive(Debug)]
 pub struct Field {
     pub json: String,
+    /// `"<json>":`, as JSON output prints the key.
+    pub(crate) json_key: String,
     pub number: u32,
     pub ty: FieldType,
     pub card: Cardinality,
@@ -373,6 +375,7 @@ pub(crate) fn load(text: &str) -> Result<Schema, String> {
                 }
             }
             out.push(Field {
+                json_key: format!("{}:", serde_json::Value::from(f.j.as_str())),
                 json: f.j,
                 number: f.n,
                 ty,

@@ -1,29 +1,6 @@
 //! JSON forms of the well-known values: RFC 3339 times, Go duration strings, base64 bytes.
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-/// The date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+use ferrokube_apimachinery::time::{days_from_civil, days_in_month};
 
 /// Unix seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the times Go prints as JSON.
 pub(crate) const MIN_TIME_SECONDS: i64 = -62_167_219_200;
@@ -32,16 +9,8 @@ pub(crate) const MAX_TIME_SECONDS: i64 = 253_402_300_799;
 /// Formats Unix seconds (and nanoseconds) in UTC: `2006-01-02T15:04:05Z`, or with `micros` six
 /// fractional digits `2006-01-02T15:04:05.000000Z`.
 pub(crate) fn format_time(seconds: i64, nanos: i32, micros: bool) -> String {
-    let days = seconds.div_euclid(86400);
-    let secs = seconds.rem_euclid(86400);
-    let (y, m, d) = civil_from_days(days);
-    let (hh, mm, ss) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if micros {
-        let us = nanos.clamp(0, 999_999_999) / 1000;
-        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{us:06}Z")
-    } else {
-        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
-    }
+    let us = micros.then(|| (nanos.clamp(0, 999_999_999) / 1000) as u32);
+    ferrokube_apimachinery::time::rfc3339(seconds, us)
 }
 
 /// Parses an RFC 3339 time (`2006-01-02T15:04:05.999999999Z07:00`) into Unix seconds and nanoseconds.
@@ -59,7 +28,7 @@ pub(crate) fn parse_time(s: &str) -> Result<(i64, i32), &'static str> {
     }
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59 {
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(i64::from(y), mo) || h > 23 || mi > 59 || sec > 59 {
         return Err("field out of range");
     }
     let mut i = 19;
@@ -95,15 +64,6 @@ pub(crate) fn parse_time(s: &str) -> Result<(i64, i32), &'static str> {
     let days = days_from_civil(i64::from(y), mo, d);
     let seconds = days * 86400 + i64::from(h * 3600 + mi * 60 + sec) - offset;
     Ok((seconds, nanos as i32))
-}
-
-fn days_in_month(y: u32, m: u32) -> u32 {
-    match m {
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// Writes `v`'s last `prec` decimal digits as a fraction without trailing zeros; returns `v / 10^prec`.

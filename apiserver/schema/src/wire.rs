@@ -157,11 +157,17 @@ pub(crate) fn end_len(out: &mut Vec<u8>, start: usize) {
         out[start - 1] = len as u8;
         return;
     }
-    let mut prefix = Vec::with_capacity(5);
-    put_varint(&mut prefix, len as u64);
+    let mut prefix = [0u8; 10];
+    let mut n = 0;
+    let mut v = len as u64;
+    while v >= 0x80 {
+        prefix[n] = (v as u8) | 0x80;
+        v >>= 7;
+        n += 1;
+    }
+    prefix[n] = v as u8;
     out[start - 1] = prefix[0];
-    let extra = &prefix[1..];
-    out.splice(start..start, extra.iter().copied());
+    out.splice(start..start, prefix[1..=n].iter().copied());
 }
 
 #[cfg(test)]

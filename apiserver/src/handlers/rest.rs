@@ -215,9 +215,12 @@ pub fn decode_body(
         _ if spec.crd.is_some() => return Err(Status::unsupported_media_type(&[codec::JSON, codec::YAML])),
         _ => return Err(unsupported_media_type()),
     };
-    let obj = match format {
-        Format::Protobuf => crate::wire::decode_body(body).map_err(|e| Status::bad_request(e.to_string()))?,
-        _ => codec::decode_text(format, body).map_err(|e| Status::bad_request(e.to_string()))?,
+    let (obj, repeated_keys) = match format {
+        Format::Protobuf => (
+            crate::wire::decode_body(body).map_err(|e| Status::bad_request(e.to_string()))?,
+            false,
+        ),
+        _ => codec::decode_text_checked(format, body).map_err(|e| Status::bad_request(e.to_string()))?,
     };
     if !obj.is_object() {
         return Err(Status::bad_request("Object 'Kind' is missing in the request body"));
@@ -225,7 +228,7 @@ pub fn decode_body(
     let mode = query.get("fieldValidation").unwrap_or("Warn");
     let problems = match (mode, format) {
         ("Ignore", _) | (_, Format::Protobuf) => Vec::new(),
-        ("Strict" | "Warn", _) => crate::wire::field_problems(spec, format, body, &obj),
+        ("Strict" | "Warn", _) => crate::wire::field_problems(spec, repeated_keys, body, &obj),
         (other, _) => {
             return Err(Status::bad_request(format!(
                 "fieldValidation: Unsupported value: \"{other}\": supported values: \"Ignore\", \"Warn\", \"Strict\""

@@ -8,4 +8,5 @@ pub mod patch;
 pub mod quantity;
 pub mod resources;
 pub mod status;
+pub mod time;
 pub mod validation;

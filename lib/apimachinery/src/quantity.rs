@@ -312,9 +312,14 @@ impl Quantity {
         let scale = exponent.wrapping_sub(sc.denom.len() as i32);
         if sc.num.len() + sc.denom.len() <= 18 && scale >= NANO {
             // Upstream's int64 fast path, which keeps the input when it looks canonical.
-            let shifted = format!("{}{}", sc.num, sc.denom);
-            let value: i64 = shifted.parse().map_err(|_| QuantityError::Numeric)?;
-            let canonical_looking = scale % 3 == 0 && !shifted.ends_with("000") && !shifted.starts_with('0');
+            // At most 18 digits: the value fits an i64.
+            let mut value: i64 = 0;
+            for d in sc.num.bytes().chain(sc.denom.bytes()) {
+                value = value * 10 + i64::from(d - b'0');
+            }
+            let leading_zero = sc.num.bytes().chain(sc.denom.bytes()).next() == Some(b'0');
+            let trailing_zeros = sc.num.len() + sc.denom.len() >= 3 && value % 1000 == 0;
+            let canonical_looking = scale % 3 == 0 && !trailing_zeros && !leading_zero;
             return Ok(Quantity {
                 mantissa: i128::from(if sc.positive { value } else { -value }),
                 exponent: scale,
@@ -622,23 +627,42 @@ fn decimal_string(negative: bool, mag: u128, exp: i64, format: Format) -> String
     let (m, mut e) = strip_zeros(mag, exp);
     let pad = e.rem_euclid(3) as usize;
     e -= pad as i64;
-    let sign = if negative { "-" } else { "" };
     let suffix = match (format, e) {
-        (Format::DecimalExponent, 0) => String::new(),
-        (Format::DecimalSI, -9) => "n".to_string(),
-        (Format::DecimalSI, -6) => "u".to_string(),
-        (Format::DecimalSI, -3) => "m".to_string(),
-        (Format::DecimalSI, 0) => String::new(),
-        (Format::DecimalSI, 3) => "k".to_string(),
-        (Format::DecimalSI, 6) => "M".to_string(),
-        (Format::DecimalSI, 9) => "G".to_string(),
-        (Format::DecimalSI, 12) => "T".to_string(),
-        (Format::DecimalSI, 15) => "P".to_string(),
-        (Format::DecimalSI, 18) => "E".to_string(),
+        (Format::DecimalExponent, 0) | (Format::DecimalSI, 0) => "",
+        (Format::DecimalSI, -9) => "n",
+        (Format::DecimalSI, -6) => "u",
+        (Format::DecimalSI, -3) => "m",
+        (Format::DecimalSI, 3) => "k",
+        (Format::DecimalSI, 6) => "M",
+        (Format::DecimalSI, 9) => "G",
+        (Format::DecimalSI, 12) => "T",
+        (Format::DecimalSI, 15) => "P",
+        (Format::DecimalSI, 18) => "E",
         // No SI suffix for this exponent: upstream falls back to exponent notation.
-        _ => format!("e{e}"),
+        _ => return format!("{}{m}{}e{e}", if negative { "-" } else { "" }, "0".repeat(pad)),
     };
-    format!("{sign}{m}{}{suffix}", "0".repeat(pad))
+    let mut out = String::with_capacity(44);
+    if negative {
+        out.push('-');
+    }
+    let mut digits = [0u8; 40];
+    let mut i = digits.len();
+    let mut v = m;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // ASCII digits only.
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+    for _ in 0..pad {
+        out.push('0');
+    }
+    out.push_str(suffix);
+    out
 }
 
 /// An integer as mantissa and the largest binary suffix dividing it.

@@ -954,25 +954,29 @@ pub fn validate_pod_status_update(new: &Value, old: &Value) -> Vec<Error> {
 /// `GetPodQOS`: `Guaranteed`, `Burstable` or `BestEffort` from the (defaulted) containers'
 /// cpu and memory requests and limits, or from pod-level resources when those are set.
 pub fn qos_class(pod: &Value) -> &'static str {
-    let supported = |name: &str| name == "cpu" || name == "memory";
-    let mut requests: BTreeMap<String, Quantity> = BTreeMap::new();
-    let mut limits: BTreeMap<String, Quantity> = BTreeMap::new();
+    // Only cpu (slot 0) and memory (slot 1) count.
+    let slot = |name: &str| match name {
+        "cpu" => Some(0),
+        "memory" => Some(1),
+        _ => None,
+    };
+    let mut requests: [Option<Quantity>; 2] = [None, None];
+    let mut limits: [Option<Quantity>; 2] = [None, None];
     let mut guaranteed = true;
     let empty = Value::Null;
     let spec = at(pod, &["spec"]).unwrap_or(&empty);
-    let add = |into: &mut BTreeMap<String, Quantity>, list: Option<&Value>| -> BTreeSet<String> {
-        let mut found = BTreeSet::new();
+    // Adds the list's positive cpu and memory into `into`; answers which of the two it had.
+    let add = |into: &mut [Option<Quantity>; 2], list: Option<&Value>| -> [bool; 2] {
+        let mut found = [false; 2];
         for (name, raw) in list.and_then(Value::as_object).into_iter().flatten() {
+            let Some(i) = slot(name) else { continue };
             let Some(q) = quantity_of(raw) else { continue };
-            if !supported(name) || q.sign() <= 0 {
+            if q.sign() <= 0 {
                 continue;
             }
-            found.insert(name.clone());
-            let sum = into
-                .get(name)
-                .and_then(|prev| prev.checked_add(&q))
-                .unwrap_or_else(|| q.clone());
-            into.insert(name.clone(), sum);
+            found[i] = true;
+            let sum = into[i].as_ref().and_then(|prev| prev.checked_add(&q)).unwrap_or(q);
+            into[i] = Some(sum);
         }
         found
     };
@@ -981,33 +985,32 @@ pub fn qos_class(pod: &Value) -> &'static str {
         [at(r, &["requests"]), at(r, &["limits"])]
             .iter()
             .flatten()
-            .any(|l| l.as_object().is_some_and(|m| m.keys().any(|k| supported(k))))
+            .any(|l| l.as_object().is_some_and(|m| m.keys().any(|k| slot(k).is_some())))
     });
     if pod_level_set {
         let r = pod_level.unwrap_or(&empty);
         add(&mut requests, at(r, &["requests"]));
-        let found = add(&mut limits, at(r, &["limits"]));
-        if !(found.contains("cpu") && found.contains("memory")) {
+        if add(&mut limits, at(r, &["limits"])) != [true, true] {
             guaranteed = false;
         }
     } else {
         for key in ["initContainers", "containers"] {
             for c in arr_at(spec, &[key]) {
                 add(&mut requests, at(c, &["resources", "requests"]));
-                let found = add(&mut limits, at(c, &["resources", "limits"]));
-                if !(found.contains("cpu") && found.contains("memory")) {
+                if add(&mut limits, at(c, &["resources", "limits"])) != [true, true] {
                     guaranteed = false;
                 }
             }
         }
     }
-    if requests.is_empty() && limits.is_empty() {
+    let count = |l: &[Option<Quantity>; 2]| l.iter().flatten().count();
+    if count(&requests) == 0 && count(&limits) == 0 {
         return "BestEffort";
     }
-    if guaranteed && requests.iter().any(|(name, q)| limits.get(name) != Some(q)) {
+    if guaranteed && requests.iter().zip(&limits).any(|(r, l)| r.is_some() && r != l) {
         guaranteed = false;
     }
-    if guaranteed && requests.len() == limits.len() {
+    if guaranteed && count(&requests) == count(&limits) {
         "Guaranteed"
     } else {
         "Burstable"

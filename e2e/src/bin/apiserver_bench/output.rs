@@ -86,31 +86,9 @@ fn commit() -> Option<String> {
 /// A UTC instant as `2025-01-31T12:34:56Z` and, for file names, `20250131T123456Z`.
 fn utc(t: SystemTime) -> (String, String) {
     let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, mo, d) = date_of_day(days as i64);
-    let (h, mi, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    (
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
-        format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z"),
-    )
-}
-
-/// The Gregorian (year, month, day) of a count of days since 1970-01-01, counting in 400-year eras that start
-/// on March 1st so the leap day falls at the end of each year.
-fn date_of_day(days: i64) -> (i64, u32, u32) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
+    let iso = ferrokube_apimachinery::time::rfc3339(secs as i64, None);
+    let compact = iso.replace(['-', ':'], "");
+    (iso, compact)
 }
 
 #[cfg(test)]
@@ -124,7 +102,5 @@ mod tests {
             utc(t),
             ("2000-02-29T01:01:01Z".to_string(), "20000229T010101Z".to_string())
         );
-        assert_eq!(date_of_day(0), (1970, 1, 1));
-        assert_eq!(date_of_day(365), (1971, 1, 1));
     }
 }

@@ -61,28 +61,11 @@ struct Utc {
 
 fn utc(t: SystemTime) -> Utc {
     let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, mo, d) = civil_from_days(days as i64);
-    let (h, mi, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    let iso = ferrokube_apimachinery::time::rfc3339(secs as i64, None);
     Utc {
-        iso: format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
-        compact: format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z"),
+        compact: iso.replace(['-', ':'], ""),
+        iso,
     }
-}
-
-/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
@@ -95,6 +78,5 @@ mod tests {
         let u = utc(t);
         assert_eq!(u.iso, "2000-02-29T01:01:01Z");
         assert_eq!(u.compact, "20000229T010101Z");
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
     }
 }
