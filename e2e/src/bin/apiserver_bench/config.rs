@@ -11,7 +11,7 @@ use crate::BenchArgs;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
-    /// Closed-loop pod creates at a fixed concurrency, then raw etcd puts of the same size on a fresh datastore.
+    /// Closed-loop pod creates at a fixed concurrency, alternating with raw etcd puts of the same size on a second datastore.
     Create,
     /// Open-loop pod creates at a fixed rate: latency without queueing in the client.
     Rate,

@@ -1,14 +1,18 @@
-//! Create phase: closed-loop pod creates at a fixed concurrency through the apiserver, then raw etcd puts of the
-//! stored pod's size at the same concurrency on a fresh datastore, for the ratio of the two.
+//! Create phase: closed-loop pod creates at a fixed concurrency through the apiserver, and raw etcd puts of the
+//! stored pod's size at the same concurrency on a second, fresh datastore, in alternating windows, for the ratio
+//! of the two.
 
 use anyhow::Context;
 use ferrokube_e2e::etcd::{Backend, EtcdServer};
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use crate::{
     config::BenchConfig,
-    load::{self, Level, PodTemplate, Window},
+    load::{self, Level, PodTemplate, Run, Window},
     pod::{self, NAMESPACE},
+    profile,
     stack::{self, CpuPerOp, CpuReading, Stack},
 };
 
@@ -31,27 +35,62 @@ pub struct CreateResult {
     pub create_to_raw_put: f64,
 }
 
+/// Create and raw-put windows alternate this many times: this VM's speed drifts by tens of percent within
+/// minutes, and a drift between two back-to-back phases would move the ratio by as much.
+const ROUNDS: u32 = 5;
+
 pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<CreateResult> {
     let c = cfg.create_concurrency;
-    let (create, cpu, request_bytes, stored_bytes) = {
-        let stack = Stack::start(backend, cfg.clients).await?;
-        let template = PodTemplate::new(&pod::name("c", 0, 0))?;
-        let request_bytes = template.body(&pod::name("c", 0, 0)).len();
-        let window = Window::starting_now(cfg.create_warmup, cfg.create_duration);
-        let clients = stack.clients.clone();
-        let measured = load::closed_loop(c, window, move |t, seq| {
-            let client = clients[t % clients.len()].clone();
-            let body = template.body(&pod::name("c", t, seq));
-            async move { load::create(&client, body).await }
-        });
-        let label = format!("create-{}", stack::label(backend));
-        let observed = load::observe(&stack, window, cfg, &label);
-        let (create, (cpu_start, cpu_end)) = tokio::join!(measured, observed);
-        let create = create?;
-        let stored_bytes = stored_size(&stack.etcd, &pod::name("c", 0, 0)).await?;
-        let cpu = cpu_start.per_op(&cpu_end, create.ops);
-        (create, cpu, request_bytes, stored_bytes)
+    let stack = Stack::start(backend, cfg.clients).await?;
+    let raw = RawPuts::start(backend, cfg).await?;
+    let template = PodTemplate::new(&pod::name("c", 0, 0))?;
+    let request_bytes = template.body(&pod::name("c", 0, 0)).len();
+    let stored_bytes = {
+        // One create first, so the raw puts can use the stored size.
+        let client = stack.clients[0].clone();
+        load::create(&client, template.body(&pod::name("c", 0, 0))).await?;
+        stored_size(&stack.etcd, &pod::name("c", 0, 0)).await?
     };
+    let value: Arc<Vec<u8>> = {
+        let mut rng = fastrand::Rng::with_seed(7);
+        Arc::new((0..stored_bytes).map(|_| rng.u8(..)).collect())
+    };
+    let clients = stack.clients.clone();
+    let create_op = Arc::new(move |t: usize, seq: usize| {
+        let client = clients[t % clients.len()].clone();
+        let body = template.body(&pod::name("c", t, seq));
+        async move { load::create(&client, body).await }
+    });
+    let slice = cfg.create_duration / ROUNDS;
+    let (mut creates, mut puts) = (Run::default(), Run::default());
+    let (mut create_cpu, mut put_cpu) = (CpuSum::default(), CpuSum::default());
+    let label = format!("create-{}", stack::label(backend));
+    let prof = profile::start(cfg.perf_dir.as_deref(), &label, stack.apiserver.pid());
+    for round in 0..ROUNDS {
+        // The first window warms connections and caches; later ones only ramp up the loop.
+        let warmup = if round == 0 { cfg.create_warmup } else { cfg.create_warmup / 2 };
+        let window = Window::starting_now(warmup, slice);
+        // Round r numbers its operations from r × 10^6 + 1 on: names never repeat (the first create used 0).
+        let offset = round as usize * 1_000_000 + 1;
+        let op = create_op.clone();
+        let measured = load::closed_loop_run(c, window, Arc::new(move |t, seq| op(t, offset + seq)));
+        let (run, (start, end)) = tokio::join!(measured, cpu_over(window, || stack.cpu()));
+        creates.merge(run?);
+        create_cpu.add(&start, &end);
+
+        let window = Window::starting_now(warmup, slice);
+        let measured = raw.window(c, window, value.clone(), offset);
+        let (run, (start, end)) = tokio::join!(measured, cpu_over(window, || raw.cpu()));
+        puts.merge(run?);
+        put_cpu.add(&start, &end);
+    }
+    if let Some(p) = prof {
+        p.stop().await;
+    }
+    let cpu = create_cpu.per_op(creates.ops());
+    let raw_cpu = put_cpu.per_op(puts.ops());
+    let create = creates.level(c)?;
+    let raw_put = puts.level(c)?;
     println!(
         "   create {backend} c={c}: {:>7.0} creates/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} ops, {} errors; {} B JSON → {} B stored)",
         create.ops_per_sec,
@@ -65,14 +104,12 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<CreateR
     if let Some(e) = &create.first_error {
         println!("   create {backend}: first error: {e}");
     }
-
-    let (raw_put, raw_cpu) = raw_puts(backend, cfg, stored_bytes).await?;
     println!(
         "   raw put {backend} c={c} ({stored_bytes} B): {:>7.0} puts/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} connections, {} errors)",
         raw_put.ops_per_sec, raw_put.latency.p50_ms, raw_put.latency.p99_ms, cfg.raw_put_connections, raw_put.errors
     );
     let create_to_raw_put = create.ops_per_sec / raw_put.ops_per_sec;
-    println!("   create/raw put {backend}: {create_to_raw_put:.2}×");
+    println!("   create/raw put {backend}: {create_to_raw_put:.2}× ({ROUNDS} alternating windows of each)");
     Ok(CreateResult {
         request_bytes,
         stored_bytes,
@@ -83,6 +120,49 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<CreateR
         cpu_per_raw_put: raw_cpu,
         create_to_raw_put,
     })
+}
+
+/// Sleeps through `window`, reading CPU at the start and the end of its measured part.
+async fn cpu_over(window: Window, read: impl Fn() -> CpuReading) -> (CpuReading, CpuReading) {
+    tokio::time::sleep_until(window.warm_end.into()).await;
+    let start = read();
+    tokio::time::sleep_until(window.end.into()).await;
+    (start, read())
+}
+
+/// CPU seconds summed over several windows, per process.
+#[derive(Default)]
+struct CpuSum {
+    apiserver: Option<f64>,
+    datastore: Option<f64>,
+    client: Option<f64>,
+}
+
+impl CpuSum {
+    fn add(&mut self, start: &CpuReading, end: &CpuReading) {
+        let add = |sum: &mut Option<f64>, a: Option<f64>, b: Option<f64>| {
+            if let (Some(a), Some(b)) = (a, b) {
+                *sum = Some(sum.unwrap_or(0.0) + (b - a));
+            }
+        };
+        add(&mut self.apiserver, start.apiserver, end.apiserver);
+        add(&mut self.datastore, start.datastore, end.datastore);
+        add(&mut self.client, start.client, end.client);
+    }
+
+    fn per_op(&self, ops: usize) -> CpuPerOp {
+        let zero = CpuReading {
+            apiserver: self.apiserver.map(|_| 0.0),
+            datastore: self.datastore.map(|_| 0.0),
+            client: self.client.map(|_| 0.0),
+        };
+        let total = CpuReading {
+            apiserver: self.apiserver,
+            datastore: self.datastore,
+            client: self.client,
+        };
+        zero.per_op(&total, ops)
+    }
 }
 
 /// The stored size of the pod `name` in the bench namespace.
@@ -100,41 +180,45 @@ async fn stored_size(etcd: &EtcdServer, name: &str) -> anyhow::Result<usize> {
     Ok(kv.value().len())
 }
 
-/// Puts of `size`-byte values to fresh keys shaped like pod keys, closed-loop at the create concurrency, on a
-/// fresh datastore without an apiserver.
-async fn raw_puts(backend: &Backend, cfg: &BenchConfig, size: usize) -> anyhow::Result<(Level, CpuPerOp)> {
-    let server = EtcdServer::start(backend.clone(), &[]).await?;
-    let mut clients = Vec::new();
-    for _ in 0..cfg.raw_put_connections.max(1) {
-        clients.push(server.client().await?);
-    }
-    let mut rng = fastrand::Rng::with_seed(7);
-    let value: std::sync::Arc<Vec<u8>> = std::sync::Arc::new((0..size).map(|_| rng.u8(..)).collect());
-    let window = Window::starting_now(cfg.create_warmup, cfg.create_duration);
-    let measured = load::closed_loop(cfg.create_concurrency, window, move |t, seq| {
-        let mut client = clients[t % clients.len()].clone();
-        let key = format!("{POD_KEY_PREFIX}{NAMESPACE}/{}", pod::name("c", t, seq));
-        let value = value.as_ref().clone();
-        async move {
-            match tokio::time::timeout(stack::REQUEST_TIMEOUT, client.put(key, value, None)).await {
-                Ok(r) => r.map(drop).context("put failed"),
-                Err(_) => anyhow::bail!("put timed out"),
-            }
+/// A second datastore, without an apiserver, for puts of stored-pod-sized values to fresh keys shaped like pod
+/// keys, closed-loop at the create concurrency. It idles while the creates run, as the apiserver's idles during
+/// the puts.
+struct RawPuts {
+    server: EtcdServer,
+    clients: Vec<etcd_client::Client>,
+}
+
+impl RawPuts {
+    async fn start(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<RawPuts> {
+        let server = EtcdServer::start(backend.clone(), &[]).await?;
+        let mut clients = Vec::new();
+        for _ in 0..cfg.raw_put_connections.max(1) {
+            clients.push(server.client().await?);
         }
-    });
-    let observed = async {
-        tokio::time::sleep_until(window.warm_end.into()).await;
-        let read = || CpuReading {
+        Ok(RawPuts { server, clients })
+    }
+
+    fn cpu(&self) -> CpuReading {
+        CpuReading {
             apiserver: None,
-            datastore: server.pid().and_then(stack::cpu_secs),
+            datastore: self.server.pid().and_then(stack::cpu_secs),
             client: stack::cpu_secs(std::process::id()),
+        }
+    }
+
+    async fn window(&self, concurrency: usize, window: Window, value: Arc<Vec<u8>>, offset: usize) -> anyhow::Result<Run> {
+        let clients = self.clients.clone();
+        let op = move |t: usize, seq: usize| {
+            let mut client = clients[t % clients.len()].clone();
+            let key = format!("{POD_KEY_PREFIX}{NAMESPACE}/{}", pod::name("c", t, offset + seq));
+            let value = value.as_ref().clone();
+            async move {
+                match tokio::time::timeout(stack::REQUEST_TIMEOUT, client.put(key, value, None)).await {
+                    Ok(r) => r.map(drop).context("put failed"),
+                    Err(_) => anyhow::bail!("put timed out"),
+                }
+            }
         };
-        let start = read();
-        tokio::time::sleep_until(window.end.into()).await;
-        (start, read())
-    };
-    let (level, (start, end)) = tokio::join!(measured, observed);
-    let level = level?;
-    let per_put = start.per_op(&end, level.ops);
-    Ok((level, per_put))
+        load::closed_loop_run(concurrency, window, Arc::new(op)).await
+    }
 }

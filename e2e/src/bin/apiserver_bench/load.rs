@@ -65,7 +65,67 @@ where
     F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
 {
-    let op = Arc::new(op);
+    closed_loop_run(concurrency, window, Arc::new(op)).await?.level(concurrency)
+}
+
+/// The operations of one or more closed-loop windows, before they are summarized.
+#[derive(Default)]
+pub struct Run {
+    samples: Vec<Duration>,
+    errors: usize,
+    first_error: Option<String>,
+    /// Measured seconds.
+    secs: f64,
+}
+
+impl Run {
+    /// Adds another window's operations.
+    pub fn merge(&mut self, other: Run) {
+        self.samples.extend(other.samples);
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+        self.secs += other.secs;
+    }
+
+    pub fn ops(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// The summary; an error when nothing succeeded.
+    pub fn level(self, concurrency: usize) -> anyhow::Result<Level> {
+        let Run {
+            samples,
+            errors,
+            first_error,
+            secs,
+        } = self;
+        let ops = samples.len();
+        let latency = LatencySummary::of(samples).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no operation succeeded at concurrency {concurrency} ({errors} errors; first: {})",
+                first_error.as_deref().unwrap_or("none")
+            )
+        })?;
+        Ok(Level {
+            concurrency,
+            ops,
+            errors,
+            first_error,
+            secs,
+            ops_per_sec: ops as f64 / secs,
+            latency,
+        })
+    }
+}
+
+/// [`closed_loop`] without the summary, for measurements made of several windows.
+pub async fn closed_loop_run<F, Fut>(concurrency: usize, window: Window, op: Arc<F>) -> anyhow::Result<Run>
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
     let mut tasks = tokio::task::JoinSet::new();
     for t in 0..concurrency {
         let op = op.clone();
@@ -93,33 +153,18 @@ where
             tally
         });
     }
-    let mut samples = Vec::new();
-    let (mut errors, mut first_error) = (0, None);
+    let mut run = Run::default();
     while let Some(tally) = tasks.join_next().await {
         let tally = tally?;
-        samples.extend(tally.samples);
-        errors += tally.errors;
-        if first_error.is_none() {
-            first_error = tally.first_error;
-        }
+        run.merge(Run {
+            samples: tally.samples,
+            errors: tally.errors,
+            first_error: tally.first_error,
+            secs: 0.0,
+        });
     }
-    let secs = window.warm_end.elapsed().as_secs_f64();
-    let ops = samples.len();
-    let latency = LatencySummary::of(samples).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no operation succeeded at concurrency {concurrency} ({errors} errors; first: {})",
-            first_error.as_deref().unwrap_or("none")
-        )
-    })?;
-    Ok(Level {
-        concurrency,
-        ops,
-        errors,
-        first_error,
-        secs,
-        ops_per_sec: ops as f64 / secs,
-        latency,
-    })
+    run.secs = window.warm_end.elapsed().as_secs_f64();
+    Ok(run)
 }
 
 /// Sleeps through `window`, reading the servers' CPU at the start and end of its measured part and profiling
