@@ -313,7 +313,10 @@ mod tests {
         for body in bodies {
             let (v, _) = decode_text_checked(Format::Json, body).unwrap();
             assert_eq!(v, serde_json::from_slice::<Value>(body).unwrap());
-            assert_eq!(serde_json::to_vec(&v).unwrap(), serde_json::to_vec(&serde_json::from_slice::<Value>(body).unwrap()).unwrap());
+            assert_eq!(
+                serde_json::to_vec(&v).unwrap(),
+                serde_json::to_vec(&serde_json::from_slice::<Value>(body).unwrap()).unwrap()
+            );
         }
         assert!(!decode_text_checked(Format::Json, bodies[0]).unwrap().1);
         let (v, repeated) = decode_text_checked(Format::Json, bodies[1]).unwrap();

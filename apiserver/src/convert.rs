@@ -95,15 +95,15 @@ fn hpa_v2_to_v1(mut obj: Value) -> Value {
             })
         });
     if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
-        spec.shift_remove("metrics");
-        spec.shift_remove("behavior");
+        spec.remove("metrics");
+        spec.remove("behavior");
         if let Some(t) = target_cpu {
             spec.insert("targetCPUUtilizationPercentage".into(), t);
         }
     }
     if let Some(status) = obj.get_mut("status").and_then(Value::as_object_mut) {
-        status.shift_remove("currentMetrics");
-        status.shift_remove("conditions");
+        status.remove("currentMetrics");
+        status.remove("conditions");
         if let Some(c) = current_cpu {
             status.insert("currentCPUUtilizationPercentage".into(), c);
         }
@@ -116,7 +116,7 @@ fn hpa_v2_to_v1(mut obj: Value) -> Value {
 
 fn hpa_v1_to_v2(mut obj: Value) -> Value {
     if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut)
-        && let Some(t) = spec.shift_remove("targetCPUUtilizationPercentage")
+        && let Some(t) = spec.remove("targetCPUUtilizationPercentage")
     {
         spec.insert(
                 "metrics".into(),
@@ -124,7 +124,7 @@ fn hpa_v1_to_v2(mut obj: Value) -> Value {
             );
     }
     if let Some(status) = obj.get_mut("status").and_then(Value::as_object_mut)
-        && let Some(c) = status.shift_remove("currentCPUUtilizationPercentage")
+        && let Some(c) = status.remove("currentCPUUtilizationPercentage")
     {
         status.insert(
             "currentMetrics".into(),

@@ -349,7 +349,7 @@ pub fn prepare_and_validate_create(spec: &ResourceSpec, crd: &CrdVersion, obj: &
     if crd.status_subresource
         && let Some(m) = obj.as_object_mut()
     {
-        m.shift_remove("status");
+        m.remove("status");
     }
     object::set_meta(obj, "generation", json!(1));
     let mut errs = meta_errors(spec, obj);
@@ -382,7 +382,7 @@ pub fn prepare_and_validate_update(
                     m.insert("status".into(), s);
                 }
                 None => {
-                    m.shift_remove("status");
+                    m.remove("status");
                 }
             }
         }
@@ -398,7 +398,7 @@ pub fn prepare_and_validate_update(
                 m.insert("status".into(), s.clone());
             }
             None => {
-                m.shift_remove("status");
+                m.remove("status");
             }
         }
     }

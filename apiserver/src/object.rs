@@ -174,7 +174,41 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(time::days_from_civil(y, u32::try_from(mo).ok()?, u32::try_from(d).ok()?) * 86_400 + h * 3600 + mi * 60 + se - offset)
+    Some(
+        time::days_from_civil(y, u32::try_from(mo).ok()?, u32::try_from(d).ok()?) * 86_400 + h * 3600 + mi * 60 + se
+            - offset,
+    )
+}
+
+/// Sets a metadata field, creating `metadata` when the object has none. (JSON objects keep their keys sorted;
+/// written objects print in Go's field order from their protobuf form.)
+pub fn set_meta(obj: &mut Value, field: &str, value: Value) {
+    meta_mut(obj).insert(field.to_string(), value);
+}
+
+pub fn remove_meta(obj: &mut Value, field: &str) -> Option<Value> {
+    obj.get_mut("metadata")
+        .and_then(Value::as_object_mut)
+        .and_then(|m| m.remove(field))
+}
+
+/// Converts an API `LabelSelector` object (`matchLabels`, `matchExpressions`) into a selector.
+pub fn label_selector(sel: &Value) -> Option<ferrokube_apimachinery::labels::Selector> {
+    use ferrokube_apimachinery::labels::{LabelSelectorRequirement, Selector};
+    let labels: std::collections::BTreeMap<String, String> = sel
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let exprs: Vec<LabelSelectorRequirement> = match sel.get("matchExpressions") {
+        Some(v) => serde_json::from_value(v.clone()).ok()?,
+        None => Vec::new(),
+    };
+    Selector::from_label_selector(&labels, &exprs).ok()
 }
 
 #[cfg(test)]
@@ -202,7 +236,10 @@ mod tests {
         assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"), "{u}");
         let dashes: Vec<usize> = u.match_indices('-').map(|(i, _)| i).collect();
         assert_eq!(dashes, [8, 13, 18, 23], "{u}");
-        assert!(u.bytes().all(|c| c == b'-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            u.bytes()
+                .all(|c| c == b'-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_ne!(u, new_uid());
     }
 
@@ -212,94 +249,4 @@ mod tests {
         assert_eq!(n.len(), 63);
         assert!(generated_name("web-").starts_with("web-"));
     }
-}
-
-/// ObjectMeta's fields in Go struct order, which JSON output follows.
-const OBJECT_META_ORDER: &[&str] = &[
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-];
-
-/// Sets a metadata field, keeping metadata's fields in upstream's order.
-pub fn set_meta(obj: &mut Value, field: &str, value: Value) {
-    let meta = meta_mut(obj);
-    if let Some(slot) = meta.get_mut(field) {
-        *slot = value;
-        return;
-    }
-    let rank = |k: &str| OBJECT_META_ORDER.iter().position(|f| *f == k).unwrap_or(usize::MAX);
-    let my_rank = rank(field);
-    if meta.keys().all(|k| rank(k) < my_rank) {
-        meta.insert(field.to_string(), value);
-        return;
-    }
-    let old = std::mem::take(meta);
-    let mut inserted = false;
-    for (k, v) in old {
-        if !inserted && rank(&k) > my_rank {
-            meta.insert(field.to_string(), value.clone());
-            inserted = true;
-        }
-        meta.insert(k, v);
-    }
-    if !inserted {
-        meta.insert(field.to_string(), value);
-    }
-}
-
-pub fn remove_meta(obj: &mut Value, field: &str) -> Option<Value> {
-    obj.get_mut("metadata")
-        .and_then(Value::as_object_mut)
-        .and_then(|m| m.shift_remove(field))
-}
-
-#[cfg(test)]
-mod order_tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn set_meta_keeps_go_order() {
-        let mut o = json!({"metadata": {"name": "a", "namespace": "d", "labels": {"x": "y"}}});
-        set_meta(&mut o, "resourceVersion", json!("5"));
-        set_meta(&mut o, "uid", json!("u"));
-        set_meta(&mut o, "finalizers", json!(["f"]));
-        let keys: Vec<&String> = o["metadata"].as_object().unwrap().keys().collect();
-        assert_eq!(
-            keys,
-            ["name", "namespace", "uid", "resourceVersion", "labels", "finalizers"]
-        );
-    }
-}
-
-/// Converts an API `LabelSelector` object (`matchLabels`, `matchExpressions`) into a selector.
-pub fn label_selector(sel: &Value) -> Option<ferrokube_apimachinery::labels::Selector> {
-    use ferrokube_apimachinery::labels::{LabelSelectorRequirement, Selector};
-    let labels: std::collections::BTreeMap<String, String> = sel
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let exprs: Vec<LabelSelectorRequirement> = match sel.get("matchExpressions") {
-        Some(v) => serde_json::from_value(v.clone()).ok()?,
-        None => Vec::new(),
-    };
-    Selector::from_label_selector(&labels, &exprs).ok()
 }

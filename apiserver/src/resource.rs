@@ -28,10 +28,11 @@ impl ResourceSpec {
     /// The key of one object.
     pub fn key(&self, prefix: &str, namespace: &str, name: &str) -> String {
         let namespaced = self.info.namespaced();
-        let mut key = String::with_capacity(prefix.len() + self.storage_resource.len() + namespace.len() + name.len() + 3);
+        let mut key =
+            String::with_capacity(prefix.len() + self.storage_resource.len() + namespace.len() + name.len() + 3);
         key.push_str(prefix);
         key.push('/');
-        key.push_str(&self.storage_resource);
+        key.push_str(self.storage_resource);
         key.push('/');
         if namespaced {
             key.push_str(namespace);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ferrokube_apimachinery::status::{GroupResource, Status, StatusReason};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::apiserver::{ApiResult, Apiserver, decode_for};
 use crate::cache::{Entry, Filter};
@@ -773,14 +773,8 @@ fn prepare_identity(spec: &ResourceSpec, namespace: &str, obj: &mut Value) -> Ap
         }
         _ => {}
     }
-    // kind and apiVersion lead, as upstream encodes them.
-    let rest: Map<String, Value> = std::mem::take(map)
-        .into_iter()
-        .filter(|(k, _)| k != "kind" && k != "apiVersion")
-        .collect();
     map.insert("kind".into(), Value::String(spec.info.kind.into()));
     map.insert("apiVersion".into(), Value::String(want_version));
-    map.extend(rest);
     let body_ns = object::namespace(obj).to_string();
     if spec.info.namespaced() {
         if body_ns.is_empty() {

@@ -106,8 +106,20 @@ async fn configmap_crud_and_conflicts(backend: Backend) {
     )
     .await;
     assert_eq!(code, 201, "{created}");
-    let keys: Vec<&String> = created.as_object().unwrap().keys().collect();
-    assert_eq!(&keys[..2], ["kind", "apiVersion"]);
+    // Served in Go's field order, as upstream prints a ConfigMap.
+    let (code, _, raw) = call_bytes(&c, "GET", &format!("{path}/c1"), "", "application/json", vec![]).await;
+    assert_eq!(code, 200);
+    let raw = String::from_utf8(raw).unwrap();
+    assert!(
+        raw.starts_with(
+            r#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"c1","namespace":"default","uid":""#
+        ),
+        "{raw}"
+    );
+    assert!(
+        raw.contains(r#""creationTimestamp":"#) && raw.trim_end().ends_with(r#"},"data":{"a":"1"}}"#),
+        "{raw}"
+    );
     assert_eq!(created["metadata"]["namespace"], "default");
     assert_eq!(created["metadata"]["uid"].as_str().unwrap().len(), 36);
     let rv = created["metadata"]["resourceVersion"].as_str().unwrap().to_string();

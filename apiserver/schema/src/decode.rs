@@ -1,4 +1,4 @@
-//! Protobuf -> JSON: builds the object Go's encoder would print for the decoded struct, fields in Go order.
+//! Protobuf -> JSON: builds the object Go's encoder would print for the decoded struct.
 
 use ferrokube_apimachinery::quantity::Quantity;
 use serde_json::{Map, Number, Value};
@@ -341,7 +341,11 @@ pub(crate) fn time_string(m: &Message, data: &[u8]) -> Result<Option<String>, Tr
             reason: "year outside of range [0,9999]",
         });
     }
-    Ok(Some(wellknown::format_time(secs, nanos, m.special == Special::MicroTime)))
+    Ok(Some(wellknown::format_time(
+        secs,
+        nanos,
+        m.special == Special::MicroTime,
+    )))
 }
 
 /// The canonical string of a stored Quantity message.

@@ -86,8 +86,7 @@ fn read_unknown(data: &[u8]) -> Result<Unknown<'_>, TranscodeError> {
     Ok(u)
 }
 
-/// Decodes an enveloped object into its kind and JSON form (`kind` and `apiVersion` first, then the fields
-/// in Go order, as Go's encoder prints them).
+/// Decodes an enveloped object into its kind and JSON form (with `kind` and `apiVersion`).
 pub fn decode(data: &[u8]) -> Result<(GroupVersionKind, Value), TranscodeError> {
     let body = data.strip_prefix(MAGIC).ok_or(TranscodeError::MissingPrefix)?;
     let u = read_unknown(body)?;
@@ -96,8 +95,7 @@ pub fn decode(data: &[u8]) -> Result<(GroupVersionKind, Value), TranscodeError> 
     Ok((gvk, value))
 }
 
-/// Sets `metadata.resourceVersion` where ObjectMeta's field order puts it (as a decoded object has its
-/// fields), creating `metadata` if the object has none.
+/// Sets `metadata.resourceVersion`, creating `metadata` if the object has none.
 pub fn stamp_resource_version(object: &mut Value, resource_version: &str) {
     let Some(root) = object.as_object_mut() else {
         return;
@@ -106,28 +104,11 @@ pub fn stamp_resource_version(object: &mut Value, resource_version: &str) {
     if !meta.is_object() {
         *meta = Value::Object(Map::new());
     }
-    let Some(meta) = meta.as_object_mut() else {
-        return;
-    };
-    let value = Value::String(resource_version.to_string());
-    if let Some(slot) = meta.get_mut("resourceVersion") {
-        *slot = value;
-        return;
-    }
-    let object_meta = schema().message_by_name("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta");
-    let rank = |k: &str| {
-        object_meta
-            .and_then(|m| m.fields.iter().position(|f| f.json == k))
-            .unwrap_or(usize::MAX)
-    };
-    let mine = rank("resourceVersion");
-    match meta.keys().position(|k| rank(k) > mine) {
-        Some(i) => {
-            meta.shift_insert(i, "resourceVersion".to_string(), value);
-        }
-        None => {
-            meta.insert("resourceVersion".to_string(), value);
-        }
+    if let Some(meta) = meta.as_object_mut() {
+        meta.insert(
+            "resourceVersion".to_string(),
+            Value::String(resource_version.to_string()),
+        );
     }
 }
 

@@ -1,7 +1,7 @@
-//! Protobuf -> JSON bytes in one pass, without building a JSON tree: the exact bytes `serde_json::to_vec` prints
-//! for the value [`crate::decode`] builds. Anything unusual (malformed input, a repeated inline struct, a map
-//! with a repeated key) gives `None`, and the caller uses the tree-building decoder, which then gives the same
-//! value or the error.
+//! Protobuf -> JSON bytes in one pass, without building a JSON tree: the value [`crate::decode`] builds, with
+//! fields in Go's struct order and map keys sorted, as Go's encoder prints them. Anything unusual (malformed
+//! input, a repeated inline struct, a map with a repeated key) gives `None`, and the caller uses the
+//! tree-building decoder, which then gives the same value or the error.
 
 use std::borrow::Cow;
 

@@ -20,4 +20,4 @@ pub use error::TranscodeError;
 pub use schema::{
     Cardinality, Field, FieldType, GoPresence, GroupVersionKind, Message, MessageId, Schema, Special, schema,
 };
-pub use strict::{canonicalize, duplicate_fields, unknown_fields};
+pub use strict::{duplicate_fields, unknown_fields};

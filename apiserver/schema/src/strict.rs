@@ -1,5 +1,4 @@
-//! Upstream's JSON shape rules: canonical field order, and the unknown and duplicate fields a strict
-//! decoder reports (`unknown field "spec.containers[0].foo"`, `duplicate field "metadata.name"`).
+//! The unknown and duplicate fields a strict decoder reports (`unknown field "spec.containers[0].foo"`, `duplicate field "metadata.name"`).
 
 use serde_json::{Map, Value};
 
@@ -7,84 +6,6 @@ use crate::error::TranscodeError;
 use crate::schema::{Cardinality, FieldType, GroupVersionKind, JsonTarget, Message, Special, schema};
 
 const MAX_DEPTH: usize = 100;
-
-/// Reorders an object as Go prints it: `kind`, `apiVersion`, then the kind's fields in Go struct order,
-/// recursively (map keys sorted); fields the schema does not know keep their relative order at the end.
-pub fn canonicalize(gvk: &GroupVersionKind, object: &mut Value) -> Result<(), TranscodeError> {
-    let m = schema()
-        .kind_of(gvk)
-        .ok_or_else(|| TranscodeError::UnknownKind(gvk.to_string()))?;
-    let Value::Object(obj) = object else { return Ok(()) };
-    let mut old = std::mem::take(obj);
-    for key in ["kind", "apiVersion"] {
-        if let Some(v) = old.shift_remove(key) {
-            obj.insert(key.to_string(), v);
-        }
-    }
-    canon_fields(m, &mut old, obj, 0);
-    obj.extend(old);
-    Ok(())
-}
-
-/// Moves `m`'s fields from `old` into `out` in Go order.
-fn canon_fields(m: &Message, old: &mut Map<String, Value>, out: &mut Map<String, Value>, depth: usize) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    for f in &m.fields {
-        if f.inline {
-            if let FieldType::Message(id) = f.ty {
-                canon_fields(schema().message(id), old, out, depth + 1);
-            }
-            continue;
-        }
-        let Some(mut v) = old.shift_remove(f.json.as_str()) else {
-            continue;
-        };
-        if let FieldType::Message(id) = f.ty {
-            let inner = schema().message(id);
-            match (f.card, &mut v) {
-                (Cardinality::Optional, v) => canon_value(inner, v, depth + 1),
-                (Cardinality::Repeated, Value::Array(items)) => {
-                    items.iter_mut().for_each(|item| canon_value(inner, item, depth + 1))
-                }
-                (Cardinality::Map, Value::Object(entries)) => entries
-                    .values_mut()
-                    .for_each(|item| canon_value(inner, item, depth + 1)),
-                _ => {}
-            }
-        }
-        if f.card == Cardinality::Map
-            && let Value::Object(entries) = &mut v
-        {
-            entries.sort_keys();
-        }
-        out.insert(f.json.clone(), v);
-    }
-}
-
-fn canon_value(m: &Message, v: &mut Value, depth: usize) {
-    match (m.special, v) {
-        (Special::None, Value::Object(obj)) => {
-            let mut old = std::mem::take(obj);
-            canon_fields(m, &mut old, obj, depth);
-            obj.extend(old);
-        }
-        (Special::SchemaOrArray | Special::SchemaOrBool | Special::SchemaOrStringArray, v) => {
-            let Some(props) = schema_props(m) else { return };
-            match v {
-                Value::Object(_) => canon_value(props, v, depth + 1),
-                Value::Array(items) => items.iter_mut().for_each(|item| {
-                    if item.is_object() {
-                        canon_value(props, item, depth + 1)
-                    }
-                }),
-                _ => {}
-            }
-        }
-        _ => {}
-    }
-}
 
 /// The JSONSchemaProps message behind an apiextensions union.
 fn schema_props(m: &Message) -> Option<&'static Message> {
@@ -94,7 +15,7 @@ fn schema_props(m: &Message) -> Option<&'static Message> {
     })
 }
 
-/// The paths of fields a strict decoder rejects as unknown, in document order: `spec.foo`,
+/// The paths of fields a strict decoder rejects as unknown, in key order: `spec.foo`,
 /// `spec.containers[0].bar`, `metadata.labels` values are free-form. Format each as `unknown field "<path>"`.
 pub fn unknown_fields(gvk: &GroupVersionKind, object: &Value) -> Result<Vec<String>, TranscodeError> {
     let m = schema()
@@ -343,39 +264,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn canonical_order_is_go_order_with_unknown_fields_last() {
-        let gvk = GroupVersionKind::new("", "v1", "Pod");
-        let mut pod = json!({
-            "status": {"phase": "Pending"},
-            "spec": {"containers": [{"image": "nginx", "name": "c", "x-extra": 1}], "volumes": []},
-            "apiVersion": "v1",
-            "zzz": true,
-            "metadata": {"labels": {"b": "1", "a": "2"}, "name": "p"},
-            "kind": "Pod"
-        });
-        canonicalize(&gvk, &mut pod).unwrap();
-        assert_eq!(
-            serde_json::to_string(&pod).unwrap(),
-            r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p","labels":{"a":"2","b":"1"}},"spec":{"volumes":[],"containers":[{"name":"c","image":"nginx","x-extra":1}]},"status":{"phase":"Pending"},"zzz":true}"#
-        );
-    }
-
-    #[test]
-    fn canonical_order_puts_inline_fields_where_go_embeds_them() {
-        let gvk = GroupVersionKind::new("", "v1", "Pod");
-        let mut pod = json!({"spec": {"volumes": [{"configMap": {"name": "x"}, "name": "v"}]}});
-        canonicalize(&gvk, &mut pod).unwrap();
-        assert_eq!(
-            pod["spec"]["volumes"][0]
-                .as_object()
-                .unwrap()
-                .keys()
-                .collect::<Vec<_>>(),
-            ["name", "configMap"]
-        );
-    }
-
-    #[test]
     fn unknown_fields_have_upstream_paths() {
         let gvk = GroupVersionKind::new("apps", "v1", "Deployment");
         let d = json!({
@@ -386,11 +274,12 @@ mod tests {
         });
         assert_eq!(
             unknown_fields(&gvk, &d).unwrap(),
+            // In key order: JSON objects are sorted maps here (upstream reports them in document order).
             [
+                "extra",
                 "metadata.bogus",
                 "spec.template.spec.containers[1].foo",
                 "spec.template.spec.volumes[0].nope",
-                "extra"
             ]
         );
     }

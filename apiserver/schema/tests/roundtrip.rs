@@ -3,13 +3,11 @@
 use ferrokube_apischema::{GroupVersionKind, decode, encode};
 use serde_json::{Value, json};
 
-/// Encodes and decodes `object`, asserting the result is byte-for-byte the same JSON (order included).
+/// Encodes and decodes `object`, asserting the result is the same JSON value, and that the JSON the apiserver
+/// serves for the stored bytes is that value too.
 fn round_trip(object: Value) {
     let kind = object["kind"].as_str().unwrap();
     let gvk = GroupVersionKind::from_api_version(object["apiVersion"].as_str().unwrap(), kind);
-    let mut object = object;
-    // Fixtures are written by hand; Go's field order is what canonicalize produces.
-    ferrokube_apischema::canonicalize(&gvk, &mut object).unwrap();
     let bytes = encode(&gvk, &object).unwrap();
     let (got_gvk, back) = decode(&bytes).unwrap();
     assert_eq!(got_gvk, gvk);
@@ -17,7 +15,7 @@ fn round_trip(object: Value) {
     // As stored: without resourceVersion, which reads stamp in.
     let mut unversioned = object.clone();
     if let Some(meta) = unversioned.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.shift_remove("resourceVersion");
+        meta.remove("resourceVersion");
     }
     let stored = encode(&gvk, &unversioned).unwrap();
     writes_same_json(&stored, &decode(&stored).unwrap().1);
@@ -38,21 +36,20 @@ fn round_trip(object: Value) {
     }
 }
 
-/// The one-pass JSON writer prints exactly what serializing the decoded value prints, with and without a
-/// resourceVersion stamp.
+/// The one-pass JSON writer prints the decoded value, with and without a resourceVersion stamp, kind and
+/// apiVersion first as Go prints them.
 fn writes_same_json(bytes: &[u8], decoded: &Value) {
     let written = ferrokube_apischema::to_json(bytes, None).expect("the writer handles stored objects");
-    assert_eq!(
-        String::from_utf8(written).unwrap(),
-        serde_json::to_string(decoded).unwrap()
+    assert!(
+        written.starts_with(b"{\"kind\":"),
+        "{}",
+        String::from_utf8_lossy(&written)
     );
+    assert_eq!(&serde_json::from_slice::<Value>(&written).unwrap(), decoded);
     let mut stamped = decoded.clone();
     ferrokube_apischema::stamp_resource_version(&mut stamped, "98765");
     let written = ferrokube_apischema::to_json(bytes, Some("98765")).expect("the writer stamps resourceVersion");
-    assert_eq!(
-        String::from_utf8(written).unwrap(),
-        serde_json::to_string(&stamped).unwrap()
-    );
+    assert_eq!(serde_json::from_slice::<Value>(&written).unwrap(), stamped);
 }
 
 fn pod() -> Value {
@@ -141,9 +138,11 @@ fn empty_value_fields_are_dropped_like_go_omitempty() {
     let gvk = GroupVersionKind::new("", "v1", "Pod");
     let p = json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p", "namespace": "", "generation": 0, "labels": {}},
         "spec": {"containers": [{"name": "c", "image": "i", "stdin": false, "args": []}], "hostname": "", "hostNetwork": false, "automountServiceAccountToken": false}});
-    let (_, back) = decode(&encode(&gvk, &p).unwrap()).unwrap();
+    let stored = encode(&gvk, &p).unwrap();
+    let (_, back) = decode(&stored).unwrap();
+    assert_eq!(back["metadata"], json!({"name": "p"}));
     assert_eq!(
-        serde_json::to_string(&back).unwrap(),
+        String::from_utf8(ferrokube_apischema::to_json(&stored, None).unwrap()).unwrap(),
         r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i","resources":{}}],"automountServiceAccountToken":false},"status":{}}"#
     );
 }

@@ -24,7 +24,7 @@ pub fn prune(obj: &mut Value, schema: &Value) -> Vec<String> {
                 }
                 None if preserve => {}
                 None => {
-                    root.shift_remove(&k);
+                    root.remove(&k);
                     pruned.push(k);
                 }
             }
@@ -53,7 +53,7 @@ fn prune_value(v: &mut Value, schema: &Value, path: &str, pruned: &mut Vec<Strin
                         }
                         None if preserve || embedded_meta => {}
                         None => {
-                            m.shift_remove(&k);
+                            m.remove(&k);
                             pruned.push(format!("{path}.{k}"));
                         }
                     }

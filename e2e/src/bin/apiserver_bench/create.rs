@@ -68,7 +68,11 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<CreateR
     let prof = profile::start(cfg.perf_dir.as_deref(), &label, stack.apiserver.pid());
     for round in 0..ROUNDS {
         // The first window warms connections and caches; later ones only ramp up the loop.
-        let warmup = if round == 0 { cfg.create_warmup } else { cfg.create_warmup / 2 };
+        let warmup = if round == 0 {
+            cfg.create_warmup
+        } else {
+            cfg.create_warmup / 2
+        };
         let window = Window::starting_now(warmup, slice);
         // Round r numbers its operations from r × 10^6 + 1 on: names never repeat (the first create used 0).
         let offset = round as usize * 1_000_000 + 1;
@@ -206,7 +210,13 @@ impl RawPuts {
         }
     }
 
-    async fn window(&self, concurrency: usize, window: Window, value: Arc<Vec<u8>>, offset: usize) -> anyhow::Result<Run> {
+    async fn window(
+        &self,
+        concurrency: usize,
+        window: Window,
+        value: Arc<Vec<u8>>,
+        offset: usize,
+    ) -> anyhow::Result<Run> {
         let clients = self.clients.clone();
         let op = move |t: usize, seq: usize| {
             let mut client = clients[t % clients.len()].clone();

@@ -65,7 +65,9 @@ where
     F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
 {
-    closed_loop_run(concurrency, window, Arc::new(op)).await?.level(concurrency)
+    closed_loop_run(concurrency, window, Arc::new(op))
+        .await?
+        .level(concurrency)
 }
 
 /// The operations of one or more closed-loop windows, before they are summarized.

@@ -324,7 +324,8 @@ mod tests {
     #[test]
     fn stamps_are_read_from_event_lines() {
         let obj = pod::pod(&pod::name("w", 0, 5), Some("5/123456"));
-        let line = format!("{}\n", serde_json::json!({"type": "ADDED", "object": obj}));
+        // As the apiserver writes watch events: type first.
+        let line = format!("{{\"type\":\"ADDED\",\"object\":{obj}}}\n");
         assert_eq!(parse_stamp(line.as_bytes()), Some((5, 123_456)));
         let mut t = Tally::default();
         t.record(line.as_bytes(), 200_000).unwrap();

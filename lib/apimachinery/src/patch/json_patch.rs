@@ -346,7 +346,7 @@ fn set(container: &mut Value, key: &str, val: Value) -> Result<(), String> {
 
 fn remove(container: &mut Value, key: &str) -> Result<(), String> {
     match container {
-        Value::Object(map) => match map.shift_remove(key) {
+        Value::Object(map) => match map.remove(key) {
             Some(_) => Ok(()),
             None => Err(format!("Unable to remove nonexistent key: {key}: missing value")),
         },

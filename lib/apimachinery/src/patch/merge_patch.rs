@@ -63,7 +63,7 @@ pub fn apply(original: &Value, patch: &[u8]) -> Result<Value, MergePatchError> {
 pub fn merge_objects(doc: &mut Map<String, Value>, patch: Map<String, Value>) {
     for (key, value) in patch {
         if value.is_null() {
-            doc.shift_remove(&key);
+            doc.remove(&key);
             continue;
         }
         match doc.get_mut(&key) {

@@ -232,7 +232,7 @@ pub(crate) fn merge_map(
     if let Some(directive) = patch.get(DIRECTIVE_MARKER) {
         return match directive.as_str() {
             Some(REPLACE_DIRECTIVE) => {
-                patch.shift_remove(DIRECTIVE_MARKER);
+                patch.remove(DIRECTIVE_MARKER);
                 Ok(patch)
             }
             Some(DELETE_DIRECTIVE) => Ok(Map::new()),
@@ -261,7 +261,7 @@ pub(crate) fn merge_map(
         };
 
         if patch_value.is_null() {
-            original.shift_remove(&key);
+            original.remove(&key);
             continue;
         }
 
@@ -283,7 +283,7 @@ pub(crate) fn merge_map(
                 match remove_directives(value) {
                     Some(value) => *current = value,
                     None => {
-                        original.shift_remove(&key);
+                        original.remove(&key);
                     }
                 }
             }
@@ -323,7 +323,7 @@ pub(crate) fn merge_map(
 /// Upstream's `applyRetainKeysDirective` (server side): every field the patch sets must be listed, and
 /// fields of the original that are not listed are cleared.
 fn apply_retain_keys(original: &mut Map<String, Value>, patch: &mut Map<String, Value>) -> Result<()> {
-    let Some(retain) = patch.shift_remove(RETAIN_KEYS_DIRECTIVE) else {
+    let Some(retain) = patch.remove(RETAIN_KEYS_DIRECTIVE) else {
         return Ok(());
     };
     let Value::Array(retain) = retain else {

@@ -475,7 +475,7 @@ pub(super) fn merge_ordered_lists(
         .cloned()
         .collect();
     for key in keys {
-        let Some(order) = patch.shift_remove(&key) else {
+        let Some(order) = patch.remove(&key) else {
             continue;
         };
         let Value::Array(order) = order else {
@@ -515,7 +515,7 @@ pub(super) fn merge_ordered_lists(
         let kind = element_type(&[&server_order, patch_list.as_deref().unwrap_or(&[])])?;
         let ordered = normalize_element_order(patch_items, server_only, &order, &server_order, lookup.merge_key, kind)?;
         original.insert(field.clone(), Value::Array(ordered));
-        patch.shift_remove(&field);
+        patch.remove(&field);
     }
     Ok(())
 }
