@@ -175,108 +175,25 @@ pub enum DecodeError {
 
 /// Decodes a JSON or YAML body into a value (protobuf bodies go through the schema).
 pub fn decode_text(format: Format, body: &[u8]) -> Result<Value, DecodeError> {
-    decode_text_checked(format, body).map(|(v, _)| v)
-}
-
-/// [`decode_text`], also telling whether a JSON object in the body repeated a key (the value keeps the last
-/// one, as Go's decoder does; upstream's strict decoding reports the repeat). YAML answers `false`.
-pub fn decode_text_checked(format: Format, body: &[u8]) -> Result<(Value, bool), DecodeError> {
     match format {
-        Format::Json => {
-            let repeated = std::cell::Cell::new(false);
-            let mut de = serde_json::Deserializer::from_slice(body);
-            let parsed = serde::de::DeserializeSeed::deserialize(JsonSeed(&repeated), &mut de).and_then(|v| {
-                de.end()?;
-                Ok(v)
-            });
-            parsed
-                .map(|v| (v, repeated.get()))
-                .map_err(|e| DecodeError::Malformed(json_error(&e, body)))
-        }
+        Format::Json => serde_json::from_slice(body).map_err(|e| DecodeError::Malformed(json_error(&e, body))),
         Format::Yaml => {
             let text = std::str::from_utf8(body)
                 .map_err(|_| DecodeError::Malformed("error converting YAML to JSON: invalid UTF-8".into()))?;
             serde_saphyr::from_str::<Value>(text)
-                .map(|v| (v, false))
                 .map_err(|e| DecodeError::Malformed(format!("error converting YAML to JSON: yaml: {e}")))
         }
         Format::Protobuf => Err(DecodeError::Unsupported),
     }
 }
 
-/// Builds the same [`Value`] as `serde_json`'s own `Deserialize` for it, and notes a repeated object key.
-#[derive(Clone, Copy)]
-struct JsonSeed<'a>(&'a std::cell::Cell<bool>);
-
-impl<'de> serde::de::DeserializeSeed<'de> for JsonSeed<'_> {
-    type Value = Value;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for JsonSeed<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any valid JSON value")
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-        Ok(Value::Number(n.into()))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-        Ok(Value::Number(n.into()))
-    }
-
-    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_owned()))
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        serde::de::DeserializeSeed::deserialize(self, d)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element_seed(self)? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(self)?;
-            if out.insert(key, value).is_some() {
-                self.0.set(true);
-            }
-        }
-        Ok(Value::Object(out))
-    }
+/// Parses a JSON body, also finding its repeated keys and, with `kind`, the fields that kind does not have
+/// (upstream's strict decoding findings).
+pub fn decode_json_checked(
+    body: &[u8],
+    kind: Option<&ferrokube_apischema::GroupVersionKind>,
+) -> Result<ferrokube_apischema::Checked, DecodeError> {
+    ferrokube_apischema::parse_json_checked(body, kind).map_err(|e| DecodeError::Malformed(json_error(&e, body)))
 }
 
 /// Upstream's wording for JSON syntax errors (from Go's encoding/json via its decoder).
@@ -301,31 +218,6 @@ pub fn to_yaml(value: &Value) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_bodies_parse_as_serde_json_does_and_repeated_keys_are_seen() {
-        let bodies: [&[u8]; 4] = [
-            br#"{"a":{"b":1,"c":"x:y"},"d":[{"e":"q\\\":"}],"f":-2.5e3,"g":18446744073709551615,"h":null,"i":[true,false,[]]}"#,
-            br#"{"a":1,"b":{"c":2,"c":3},"a":4}"#,
-            b" [1, {\"k\": \"\\u00e9\"}] ",
-            b"{}",
-        ];
-        for body in bodies {
-            let (v, _) = decode_text_checked(Format::Json, body).unwrap();
-            assert_eq!(v, serde_json::from_slice::<Value>(body).unwrap());
-            assert_eq!(
-                serde_json::to_vec(&v).unwrap(),
-                serde_json::to_vec(&serde_json::from_slice::<Value>(body).unwrap()).unwrap()
-            );
-        }
-        assert!(!decode_text_checked(Format::Json, bodies[0]).unwrap().1);
-        let (v, repeated) = decode_text_checked(Format::Json, bodies[1]).unwrap();
-        assert!(repeated);
-        // The last value wins, in the first one's place, as with Go's decoder into a map.
-        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"a":4,"b":{"c":3}}"#);
-        assert!(decode_text_checked(Format::Json, b"{} x").is_err());
-        assert!(decode_text_checked(Format::Json, &[b'['; 200]).is_err());
-    }
 
     #[test]
     fn kubectl_get_asks_for_tables() {

@@ -66,8 +66,15 @@ pub fn watch_frame(event_type: &str, envelope_bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Unknown and duplicate fields of a decoded body, worded as upstream's strict decoder words them;
-/// `repeated_keys` says whether the JSON parser saw an object repeat a key.
-pub fn field_problems(spec: &ResourceSpec, repeated_keys: bool, body: &[u8], obj: &Value) -> Vec<String> {
+/// `repeated_keys` says whether the JSON parser saw an object repeat a key, and `unknown` holds the unknown
+/// fields when the parser already checked them (else they are found in `obj`).
+pub fn field_problems(
+    spec: &ResourceSpec,
+    repeated_keys: bool,
+    unknown: Option<Vec<String>>,
+    body: &[u8],
+    obj: &Value,
+) -> Vec<String> {
     let mut problems: Vec<String> = Vec::new();
     if repeated_keys {
         problems.extend(
@@ -80,10 +87,11 @@ pub fn field_problems(spec: &ResourceSpec, repeated_keys: bool, body: &[u8], obj
         problems.extend(crate::crd::unknown_fields(crd, obj));
         return problems;
     }
-    let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
-    if let Ok(unknown) = ferrokube_apischema::unknown_fields(&gvk, obj) {
-        problems.extend(unknown.into_iter().map(|p| format!("unknown field \"{p}\"")));
-    }
+    let unknown = unknown.or_else(|| {
+        let gvk = GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind);
+        ferrokube_apischema::unknown_fields(&gvk, obj).ok()
+    });
+    problems.extend(unknown.into_iter().flatten().map(|p| format!("unknown field \"{p}\"")));
     problems
 }
 

@@ -168,6 +168,21 @@ async fn configmap_crud_and_conflicts(backend: Backend) {
     assert_eq!(code, 200, "{patched}");
     assert_eq!(patched["data"], json!({"a": "2", "b": "3"}));
 
+    // Strict decoding names unknown and repeated fields in document order, as upstream does.
+    let (code, strict) = call(
+        &c,
+        "POST",
+        &format!("{path}?fieldValidation=Strict"),
+        "application/json",
+        br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"u1","zzz":1},"data":{"k":"v"},"aaa":2,"data":{}}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code, 400, "{strict}");
+    assert_eq!(
+        strict["message"],
+        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: json: duplicate field \"data\", unknown field \"metadata.zzz\", unknown field \"aaa\""
+    );
+
     let (code, gone) = call(&c, "DELETE", &format!("{path}/c1"), "application/json", vec![]).await;
     assert_eq!(code, 200, "{gone}");
     assert_eq!(gone["status"], "Success");

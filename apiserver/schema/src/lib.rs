@@ -5,6 +5,7 @@ mod encode;
 pub mod envelope;
 pub mod error;
 mod jsonout;
+mod parse;
 pub mod schema;
 pub mod strict;
 mod wellknown;
@@ -17,6 +18,7 @@ pub use envelope::{
     encode_watch_event, frame, next_frame, stamp_resource_version, to_json,
 };
 pub use error::TranscodeError;
+pub use parse::{Checked, parse_json_checked};
 pub use schema::{
     Cardinality, Field, FieldType, GoPresence, GroupVersionKind, Message, MessageId, Schema, Special, schema,
 };

@@ -3,19 +3,13 @@
 use serde_json::{Map, Value};
 
 use crate::error::TranscodeError;
+use crate::parse::schema_props;
 use crate::schema::{Cardinality, FieldType, GroupVersionKind, JsonTarget, Message, Special, schema};
 
 const MAX_DEPTH: usize = 100;
 
-/// The JSONSchemaProps message behind an apiextensions union.
-fn schema_props(m: &Message) -> Option<&'static Message> {
-    m.fields.iter().find_map(|f| match f.ty {
-        FieldType::Message(id) if schema().message(id).special == Special::None => Some(schema().message(id)),
-        _ => None,
-    })
-}
-
-/// The paths of fields a strict decoder rejects as unknown, in key order: `spec.foo`,
+/// The paths of fields a strict decoder rejects as unknown, in key order (JSON bodies are checked in document
+/// order while they are parsed, by [`crate::parse_json_checked`]): `spec.foo`,
 /// `spec.containers[0].bar`, `metadata.labels` values are free-form. Format each as `unknown field "<path>"`.
 pub fn unknown_fields(gvk: &GroupVersionKind, object: &Value) -> Result<Vec<String>, TranscodeError> {
     let m = schema()

@@ -215,20 +215,36 @@ pub fn decode_body(
         _ if spec.crd.is_some() => return Err(Status::unsupported_media_type(&[codec::JSON, codec::YAML])),
         _ => return Err(unsupported_media_type()),
     };
-    let (obj, repeated_keys) = match format {
+    let mode = query.get("fieldValidation").unwrap_or("Warn");
+    let check = matches!(mode, "Strict" | "Warn");
+    // JSON bodies of built-in kinds are checked while they are parsed; other bodies after.
+    let (obj, found) = match format {
         Format::Protobuf => (
             crate::wire::decode_body(body).map_err(|e| Status::bad_request(e.to_string()))?,
-            false,
+            None,
         ),
-        _ => codec::decode_text_checked(format, body).map_err(|e| Status::bad_request(e.to_string()))?,
+        Format::Json => {
+            let kind = (check && spec.crd.is_none()).then(|| {
+                ferrokube_apischema::GroupVersionKind::new(spec.info.group, spec.info.version, spec.info.kind)
+            });
+            let checked =
+                codec::decode_json_checked(body, kind.as_ref()).map_err(|e| Status::bad_request(e.to_string()))?;
+            let found = kind.is_some().then_some(checked.unknown_fields);
+            (checked.value, Some((checked.repeated_keys, found)))
+        }
+        Format::Yaml => (
+            codec::decode_text(format, body).map_err(|e| Status::bad_request(e.to_string()))?,
+            Some((false, None)),
+        ),
     };
     if !obj.is_object() {
         return Err(Status::bad_request("Object 'Kind' is missing in the request body"));
     }
-    let mode = query.get("fieldValidation").unwrap_or("Warn");
-    let problems = match (mode, format) {
-        ("Ignore", _) | (_, Format::Protobuf) => Vec::new(),
-        ("Strict" | "Warn", _) => crate::wire::field_problems(spec, repeated_keys, body, &obj),
+    let problems = match (mode, found) {
+        ("Ignore", _) | (_, None) => Vec::new(),
+        ("Strict" | "Warn", Some((repeated_keys, unknown))) => {
+            crate::wire::field_problems(spec, repeated_keys, unknown, body, &obj)
+        }
         (other, _) => {
             return Err(Status::bad_request(format!(
                 "fieldValidation: Unsupported value: \"{other}\": supported values: \"Ignore\", \"Warn\", \"Strict\""
