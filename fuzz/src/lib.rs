@@ -54,9 +54,41 @@ pub fn decode_body(data: &[u8]) {
     };
     let gvk = kind_for(selector);
 
-    let _ = ferrokube_apischema::duplicate_fields(body);
-    if let Ok(v) = serde_json::from_slice::<Value>(body) {
-        check_object(&gvk, v);
+    let duplicates = ferrokube_apischema::duplicate_fields(body);
+    let checked = ferrokube_apischema::parse_json_checked(body, Some(&gvk));
+    match (serde_json::from_slice::<Value>(body), checked) {
+        (Ok(v), Ok(checked)) => {
+            // The checking parser builds serde_json's value and finds what the walk over it finds.
+            assert_eq!(
+                checked.value, v,
+                "the checking parser's value differs from serde_json's"
+            );
+            assert!(
+                !checked.repeated_keys || !duplicates.is_empty(),
+                "a repeated key the duplicate scan does not name"
+            );
+            // (With a repeated key, the parser also reports fields of the value the repeat replaced.)
+            if !checked.repeated_keys
+                && let Ok(mut walked) = ferrokube_apischema::unknown_fields(&gvk, &v)
+            {
+                let mut found = checked.unknown_fields;
+                found.sort();
+                walked.sort();
+                found.dedup();
+                walked.dedup();
+                assert_eq!(
+                    found, walked,
+                    "unknown fields found while parsing differ from the walk's"
+                );
+            }
+            check_object(&gvk, v);
+        }
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!(
+            "serde_json and the checking parser disagree: {:?} vs {:?}",
+            a.err(),
+            b.err()
+        ),
     }
 
     let decoded = ferrokube_apischema::decode(body);
