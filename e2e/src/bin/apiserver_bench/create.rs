@@ -90,6 +90,8 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<CreateR
     }
     if let Some(p) = prof {
         p.stop().await;
+        // The profile covers the whole phase: divide its instruction count by this.
+        println!("   profile covers {} creates (warm-ups included)", creates.started);
     }
     let cpu = create_cpu.per_op(creates.ops());
     let raw_cpu = put_cpu.per_op(puts.ops());

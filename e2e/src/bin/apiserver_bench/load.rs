@@ -56,6 +56,8 @@ struct Tally {
     samples: Vec<Duration>,
     errors: usize,
     first_error: Option<String>,
+    /// Operations started, warm-up included.
+    started: usize,
 }
 
 /// Runs `op(task, seq)` back to back in `concurrency` tasks until `window.end`, and summarizes the operations
@@ -78,6 +80,8 @@ pub struct Run {
     first_error: Option<String>,
     /// Measured seconds.
     secs: f64,
+    /// Operations started, warm-ups included (what a profile of the whole run covers).
+    pub started: usize,
 }
 
 impl Run {
@@ -89,6 +93,7 @@ impl Run {
             self.first_error = other.first_error;
         }
         self.secs += other.secs;
+        self.started += other.started;
     }
 
     pub fn ops(&self) -> usize {
@@ -102,6 +107,7 @@ impl Run {
             errors,
             first_error,
             secs,
+            ..
         } = self;
         let ops = samples.len();
         let latency = LatencySummary::of(samples).ok_or_else(|| {
@@ -139,6 +145,7 @@ where
                     break;
                 }
                 let res = op(t, seq).await;
+                tally.started += 1;
                 if start < window.warm_end {
                     continue;
                 }
@@ -163,6 +170,7 @@ where
             errors: tally.errors,
             first_error: tally.first_error,
             secs: 0.0,
+            started: tally.started,
         });
     }
     run.secs = window.warm_end.elapsed().as_secs_f64();
