@@ -204,6 +204,26 @@ fn json_error(e: &serde_json::Error, body: &[u8]) -> String {
     format!("couldn't get version/kind; json parse error: {e}")
 }
 
+/// A JSON object built as a `Value` as upstream writes it: `kind` and `apiVersion` first, the fields of
+/// kinds the schema knows in Go's struct order, compact, with a trailing newline.
+pub fn value_json(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    ferrokube_apischema::write_go_json(value, &mut out);
+    out.push(b'\n');
+    out
+}
+
+/// A watch event line `{"type":…,"object":…}` (with its newline) around an object built as a `Value`.
+pub fn watch_event_json(event_type: &str, object: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(b"{\"type\":");
+    let _ = serde_json::to_writer(&mut out, event_type);
+    out.extend_from_slice(b",\"object\":");
+    ferrokube_apischema::write_go_json(object, &mut out);
+    out.extend_from_slice(b"}\n");
+    out
+}
+
 /// JSON as upstream writes it: compact, with a trailing newline.
 pub fn to_json(value: &impl serde::Serialize) -> Vec<u8> {
     let mut out = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());

@@ -120,6 +120,14 @@ async fn configmap_crud_and_conflicts(backend: Backend) {
         raw.contains(r#""creationTimestamp":"#) && raw.trim_end().ends_with(r#"},"data":{"a":"1"}}"#),
         "{raw}"
     );
+    // Lists too: kind, apiVersion, then ListMeta in Go's order.
+    let (code, _, raw) = call_bytes(&c, "GET", &format!("{path}?limit=1"), "", "application/json", vec![]).await;
+    assert_eq!(code, 200);
+    let raw = String::from_utf8(raw).unwrap();
+    assert!(
+        raw.starts_with(r#"{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":""#),
+        "{raw}"
+    );
     assert_eq!(created["metadata"]["namespace"], "default");
     assert_eq!(created["metadata"]["uid"].as_str().unwrap().len(), 36);
     let rv = created["metadata"]["resourceVersion"].as_str().unwrap().to_string();

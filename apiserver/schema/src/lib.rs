@@ -4,6 +4,7 @@ mod decode;
 mod encode;
 pub mod envelope;
 pub mod error;
+mod goorder;
 mod jsonout;
 mod parse;
 pub mod schema;
@@ -18,6 +19,7 @@ pub use envelope::{
     encode_watch_event, frame, next_frame, stamp_resource_version, to_json,
 };
 pub use error::TranscodeError;
+pub use goorder::write_go_json;
 pub use parse::{Checked, parse_json_checked};
 pub use schema::{
     Cardinality, Field, FieldType, GoPresence, GroupVersionKind, Message, MessageId, Schema, Special, schema,

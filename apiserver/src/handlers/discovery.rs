@@ -31,7 +31,7 @@ pub async fn non_resource(
     let path = info.path.trim_end_matches('/');
     match path {
         "/healthz" | "/livez" | "/readyz" => return health(api, path, query).await,
-        "/version" => return json_response(&version()),
+        "/version" => return bytes_response(200, codec::JSON, codec::to_json(&version())),
         "/metrics" => {
             refresh_storage_metrics(api);
             return bytes_response(200, "text/plain; version=0.0.4; charset=utf-8", api.metrics.encode());
@@ -93,30 +93,54 @@ fn wants_aggregated(accept: &str) -> bool {
 }
 
 fn json_response(v: &Value) -> Response<Body> {
-    bytes_response(200, codec::JSON, codec::to_json(v))
+    bytes_response(200, codec::JSON, codec::value_json(v))
 }
 
 fn aggregated_response(v: &Value) -> Response<Body> {
-    bytes_response(200, AGGREGATED_V2, codec::to_json(v))
+    bytes_response(200, AGGREGATED_V2, codec::value_json(v))
 }
 
 /// The version `/version` reports: upstream 1.37's fields.
-pub fn version() -> Value {
-    json!({
-        "major": "1",
-        "minor": "37",
-        "emulationMajor": "1",
-        "emulationMinor": "37",
-        "minCompatibilityMajor": "1",
-        "minCompatibilityMinor": "36",
-        "gitVersion": "v1.37.0",
-        "gitCommit": option_env!("FERROKUBE_GIT_COMMIT").unwrap_or("ferrokube"),
-        "gitTreeState": "clean",
-        "buildDate": "2026-11-22T00:00:00Z",
-        "goVersion": "rust",
-        "compiler": "rustc",
-        "platform": format!("{}/{}", std::env::consts::OS, if std::env::consts::ARCH == "x86_64" { "amd64" } else { std::env::consts::ARCH }),
-    })
+/// `/version` (`version.Info`), its fields in Go's order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionInfo {
+    major: &'static str,
+    minor: &'static str,
+    emulation_major: &'static str,
+    emulation_minor: &'static str,
+    min_compatibility_major: &'static str,
+    min_compatibility_minor: &'static str,
+    git_version: &'static str,
+    git_commit: &'static str,
+    git_tree_state: &'static str,
+    build_date: &'static str,
+    go_version: &'static str,
+    compiler: &'static str,
+    platform: String,
+}
+
+pub fn version() -> VersionInfo {
+    let arch = if std::env::consts::ARCH == "x86_64" {
+        "amd64"
+    } else {
+        std::env::consts::ARCH
+    };
+    VersionInfo {
+        major: "1",
+        minor: "37",
+        emulation_major: "1",
+        emulation_minor: "37",
+        min_compatibility_major: "1",
+        min_compatibility_minor: "36",
+        git_version: "v1.37.0",
+        git_commit: option_env!("FERROKUBE_GIT_COMMIT").unwrap_or("ferrokube"),
+        git_tree_state: "clean",
+        build_date: "2026-11-22T00:00:00Z",
+        go_version: "rust",
+        compiler: "rustc",
+        platform: format!("{}/{arch}", std::env::consts::OS),
+    }
 }
 
 fn group_version(group: &str, version: &str) -> String {

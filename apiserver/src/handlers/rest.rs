@@ -486,7 +486,9 @@ pub fn partial_metadata(obj: &Value, version: &str) -> Value {
 
 pub fn encode_value(spec: &ResourceSpec, value: &Value, code: u16, target: Target) -> ApiResult<Response<Body>> {
     Ok(match target.format {
-        Format::Json => bytes_response(code, codec::JSON, codec::to_json(value)),
+        // Custom resources print with sorted keys, as upstream's unstructured encoding does.
+        Format::Json if spec.crd.is_some() => bytes_response(code, codec::JSON, codec::to_json(value)),
+        Format::Json => bytes_response(code, codec::JSON, codec::value_json(value)),
         Format::Yaml => bytes_response(code, codec::YAML, codec::to_yaml(value)),
         Format::Protobuf => {
             let bytes = crate::wire::encode(spec, value).map_err(|e| Status::internal_error(e.to_string()))?;
@@ -508,7 +510,8 @@ fn list_response(spec: &ResourceSpec, result: ListResult, target: Target) -> Api
     if target.as_ == As::Object && target.format == Format::Json && spec.is_storage_version() {
         let head =
             json!({"kind": format!("{}List", spec.info.kind), "apiVersion": spec.info.api_version(), "metadata": meta});
-        let mut out = serde_json::to_vec(&head).map_err(Status::internal_error)?;
+        let mut out = codec::value_json(&head);
+        out.pop(); // the newline
         out.pop(); // the closing brace
         out.extend_from_slice(b",\"items\":[");
         for (i, e) in result.items.iter().enumerate() {

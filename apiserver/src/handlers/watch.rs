@@ -234,7 +234,7 @@ fn encode_event(spec: &ResourceSpec, kind: WatchEventType, obj: &Entry, format: 
                 out.extend_from_slice(&obj.json);
             } else {
                 let v: Value = serde_json::from_slice(&obj.json).ok()?;
-                out.extend_from_slice(&serde_json::to_vec(&crate::convert::from_storage(spec, v)).ok()?);
+                ferrokube_apischema::write_go_json(&crate::convert::from_storage(spec, v), &mut out);
             }
             out.extend_from_slice(b"}\n");
             Some(Bytes::from(out))
@@ -250,9 +250,7 @@ fn encode_converted(spec: &ResourceSpec, kind: WatchEventType, obj: &Entry, targ
         crate::codec::As::Table => crate::tables::table(spec, std::slice::from_ref(&v), None, None, target),
         _ => super::rest::partial_metadata(&v, target.meta_version),
     };
-    let mut out = serde_json::to_vec(&json!({"type": kind.as_str(), "object": converted})).ok()?;
-    out.push(b'\n');
-    Some(Bytes::from(out))
+    Some(Bytes::from(crate::codec::watch_event_json(kind.as_str(), &converted)))
 }
 
 fn encode_bookmark(spec: &ResourceSpec, rev: i64, initial_events_end: bool, format: Format) -> Bytes {
@@ -267,10 +265,6 @@ fn encode_bookmark(spec: &ResourceSpec, rev: i64, initial_events_end: bool, form
             Ok(envelope) => Bytes::from(crate::wire::watch_frame("BOOKMARK", &envelope)),
             Err(_) => Bytes::new(),
         },
-        _ => {
-            let mut out = serde_json::to_vec(&json!({"type": "BOOKMARK", "object": obj})).unwrap_or_default();
-            out.push(b'\n');
-            Bytes::from(out)
-        }
+        _ => Bytes::from(crate::codec::watch_event_json("BOOKMARK", &obj)),
     }
 }
