@@ -262,6 +262,10 @@ mod tests {
         let got = parse_json_checked(bodies[1], None).unwrap();
         assert!(got.repeated_keys);
         assert_eq!(got.value, json!({"a": 4, "b": {"c": 3}}));
+        // Floats parse to the nearest double, as Go's strconv does (serde_json's `float_roundtrip`).
+        let f = parse_json_checked(b"9.173820650199201e-78", None).unwrap().value;
+        assert_eq!(f.as_f64(), Some(9.173820650199201e-78));
+        assert_eq!(f.to_string(), "9.173820650199201e-78");
         assert!(parse_json_checked(b"{} x", None).is_err());
         assert!(parse_json_checked(&[b'['; 200], None).is_err());
     }
