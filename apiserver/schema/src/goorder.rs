@@ -31,8 +31,20 @@ fn write_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
         out.push(b',');
     }
     *first = false;
-    write_plain(&Value::String(key.to_string()), out);
+    let _ = serde_json::to_writer(&mut *out, key);
     out.push(b':');
+}
+
+/// `[a,b,…]`, each item written by `item`.
+fn write_array(items: &[Value], out: &mut Vec<u8>, item: impl Fn(&Value, &mut Vec<u8>)) {
+    out.push(b'[');
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(v, out);
+    }
+    out.push(b']');
 }
 
 fn write_object(obj: &Map<String, Value>, m: Option<&'static Message>, top: bool, out: &mut Vec<u8>) {
@@ -46,10 +58,7 @@ fn write_object(obj: &Map<String, Value>, m: Option<&'static Message>, top: bool
     for key in leading {
         if let Some(v) = obj.get(*key) {
             write_key(out, &mut first, key);
-            match (m, *key) {
-                (Some(m), "metadata") => write_known(m, key, v, out),
-                _ => write_plain(v, out),
-            }
+            write_plain(v, out);
         }
     }
     if let Some(m) = m {
@@ -97,14 +106,7 @@ fn write_known(m: &'static Message, key: &str, v: &Value, out: &mut Vec<u8>) {
     match (f.card, v) {
         (Cardinality::Optional, v) => write_typed(inner, v, out),
         (Cardinality::Repeated, Value::Array(items)) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_typed(inner, item, out);
-            }
-            out.push(b']');
+            write_array(items, out, |item, out| write_typed(inner, item, out))
         }
         (Cardinality::Map, Value::Object(entries)) => {
             out.push(b'{');
@@ -126,27 +128,14 @@ fn write_typed(m: &'static Message, v: &Value, out: &mut Vec<u8>) {
         (Special::SchemaOrArray | Special::SchemaOrBool | Special::SchemaOrStringArray, v) => {
             match (schema_props(m), v) {
                 (Some(props), Value::Object(obj)) => write_object(obj, Some(props), false, out),
-                (Some(props), Value::Array(items)) => {
-                    out.push(b'[');
-                    for (i, item) in items.iter().enumerate() {
-                        if i > 0 {
-                            out.push(b',');
-                        }
-                        write_typed_or_plain(props, item, out);
-                    }
-                    out.push(b']');
-                }
+                (Some(props), Value::Array(items)) => write_array(items, out, |item, out| match item {
+                    Value::Object(obj) => write_object(obj, Some(props), false, out),
+                    other => write_plain(other, out),
+                }),
                 _ => write_plain(v, out),
             }
         }
         _ => write_plain(v, out),
-    }
-}
-
-fn write_typed_or_plain(m: &'static Message, v: &Value, out: &mut Vec<u8>) {
-    match v {
-        Value::Object(obj) => write_object(obj, Some(m), false, out),
-        other => write_plain(other, out),
     }
 }
 

@@ -20,8 +20,8 @@ pub use envelope::{
 };
 pub use error::TranscodeError;
 pub use goorder::write_go_json;
-pub use parse::{Checked, parse_json_checked};
+pub use parse::{Checked, parse_json_checked, unknown_fields};
 pub use schema::{
     Cardinality, Field, FieldType, GoPresence, GroupVersionKind, Message, MessageId, Schema, Special, schema,
 };
-pub use strict::{duplicate_fields, unknown_fields};
+pub use strict::duplicate_fields;

@@ -1,13 +1,16 @@
-//! Parses a JSON request body into a [`Value`] and, in the same pass, finds what upstream's strict decoder
-//! reports: keys an object repeats, and fields the kind's schema does not have, in document order
-//! (`spec.containers[0].foo`). The value is the one `serde_json::from_slice` builds (a repeated key keeps
-//! its last value).
+//! The fields upstream's strict decoder reports as unknown (`unknown field "spec.containers[0].foo"`).
+//! [`parse_json_checked`] parses a JSON request body into a [`Value`] and finds them, and the keys an object
+//! repeats, in the same pass, in document order (the value is the one `serde_json::from_slice` builds; a
+//! repeated key keeps its last value). [`unknown_fields`] finds them in an already parsed value (YAML bodies),
+//! in key order. Both follow the same rules ([`Ctx`]).
 
 use std::cell::{Cell, RefCell};
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::decode::MAX_DEPTH;
+use crate::error::TranscodeError;
 use crate::schema::{Cardinality, FieldType, GroupVersionKind, JsonTarget, Message, Special, schema};
 
 /// A parsed body and its strict-decoding findings.
@@ -43,6 +46,41 @@ pub fn parse_json_checked(body: &[u8], kind: Option<&GroupVersionKind>) -> Resul
     })
 }
 
+/// The paths of `object`'s fields that `gvk`'s schema does not have, in key order: `spec.foo`,
+/// `spec.containers[0].bar`; `metadata.labels` values are free-form. Format each as `unknown field "<path>"`.
+pub fn unknown_fields(gvk: &GroupVersionKind, object: &Value) -> Result<Vec<String>, TranscodeError> {
+    let m = schema()
+        .kind_of(gvk)
+        .ok_or_else(|| TranscodeError::UnknownKind(gvk.to_string()))?;
+    let mut out = Vec::new();
+    walk(Ctx::Root(m), object, &Path::Root, &mut out, 0);
+    Ok(out)
+}
+
+fn walk(ctx: Ctx, v: &Value, path: &Path<'_>, out: &mut Vec<String>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match v {
+        Value::Object(obj) => {
+            for (key, item) in obj {
+                let path = Path::Key(key, path);
+                match ctx.of_key(key) {
+                    Some(inner) => walk(inner, item, &path, out, depth + 1),
+                    None => out.push(path.rendered()),
+                }
+            }
+        }
+        Value::Array(items) => {
+            let inner = ctx.of_item();
+            for (i, item) in items.iter().enumerate() {
+                walk(inner, item, &Path::Index(i, path), out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[derive(Default)]
 struct State {
     repeated: Cell<bool>,
@@ -64,6 +102,27 @@ enum Ctx {
     Map(&'static Message),
     /// An apiextensions JSONSchemaProps union: one schema object, or a list of them.
     SchemaUnion(&'static Message),
+}
+
+impl Ctx {
+    /// The context of the value under `key` of an object in this context; `None` when the key is unknown.
+    fn of_key(self, key: &str) -> Option<Ctx> {
+        match self {
+            Ctx::Root(_) if key == "kind" || key == "apiVersion" => Some(Ctx::Free),
+            Ctx::Root(m) | Ctx::Object(m) | Ctx::SchemaUnion(m) => of_field(m, key),
+            Ctx::Map(m) => Some(of_message(m)),
+            Ctx::Free | Ctx::List(_) => Some(Ctx::Free),
+        }
+    }
+
+    /// The context of the items of a list in this context.
+    fn of_item(self) -> Ctx {
+        match self {
+            Ctx::List(m) => of_message(m),
+            Ctx::SchemaUnion(props) => Ctx::Object(props),
+            _ => Ctx::Free,
+        }
+    }
 }
 
 /// The context of a value of message type `m`.
@@ -113,6 +172,12 @@ enum Path<'a> {
 }
 
 impl Path<'_> {
+    fn rendered(&self) -> String {
+        let mut out = String::new();
+        self.render(&mut out);
+        out
+    }
+
     fn render(&self, out: &mut String) {
         match self {
             Path::Root => {}
@@ -125,7 +190,9 @@ impl Path<'_> {
             }
             Path::Index(i, parent) => {
                 parent.render(out);
-                out.push_str(&format!("[{i}]"));
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
             }
         }
     }
@@ -190,11 +257,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let item_ctx = match self.ctx {
-            Ctx::List(m) => of_message(m),
-            Ctx::SchemaUnion(props) => Ctx::Object(props),
-            _ => Ctx::Free,
-        };
+        let item_ctx = self.ctx.of_item();
         let mut items = Vec::new();
         loop {
             let path = Path::Index(items.len(), self.path);
@@ -214,17 +277,10 @@ impl<'de> Visitor<'de> for Seed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let ctx = match self.ctx {
-                Ctx::Root(_) if key == "kind" || key == "apiVersion" => Some(Ctx::Free),
-                Ctx::Root(m) | Ctx::Object(m) | Ctx::SchemaUnion(m) => of_field(m, &key),
-                Ctx::Map(m) => Some(of_message(m)),
-                Ctx::Free | Ctx::List(_) => Some(Ctx::Free),
-            };
+            let ctx = self.ctx.of_key(&key);
             let path = Path::Key(&key, self.path);
             if ctx.is_none() {
-                let mut rendered = String::new();
-                path.render(&mut rendered);
-                self.state.unknown.borrow_mut().push(rendered);
+                self.state.unknown.borrow_mut().push(path.rendered());
             }
             let seed = Seed {
                 state: self.state,
@@ -292,12 +348,16 @@ mod tests {
                 "extra"
             ]
         );
-        // The same findings as the walk over a parsed value, which reports them in key order.
-        let mut walked = crate::unknown_fields(&gvk, &body).unwrap();
-        let mut found = got.unknown_fields.clone();
-        walked.sort();
-        found.sort();
-        assert_eq!(found, walked);
+        // The walk over the parsed value finds the same, in key order.
+        assert_eq!(
+            unknown_fields(&gvk, &body).unwrap(),
+            [
+                "extra",
+                "metadata.bogus",
+                "spec.template.spec.containers[1].foo",
+                "spec.template.spec.volumes[0].nope",
+            ]
+        );
     }
 
     #[test]
@@ -312,10 +372,13 @@ mod tests {
                 "spec.versions[0].schema.openAPIV3Schema.items[0].worse"
             ]
         );
-        let mut walked = crate::unknown_fields(&gvk, &got.value).unwrap();
-        walked.sort();
-        let mut found = got.unknown_fields;
-        found.sort();
-        assert_eq!(found, walked);
+        // The walk: key order (`items` before `properties`); `default` is free-form JSON.
+        assert_eq!(
+            unknown_fields(&gvk, &got.value).unwrap(),
+            [
+                "spec.versions[0].schema.openAPIV3Schema.items[0].worse",
+                "spec.versions[0].schema.openAPIV3Schema.properties.a.bad"
+            ]
+        );
     }
 }

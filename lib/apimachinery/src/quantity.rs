@@ -15,7 +15,7 @@
 //! overflowing; upstream's inf.Dec-backed quantities round negative fractions towards +∞ instead.
 
 use std::cmp::Ordering;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
@@ -645,19 +645,8 @@ fn decimal_string(negative: bool, mag: u128, exp: i64, format: Format) -> String
     if negative {
         out.push('-');
     }
-    let mut digits = [0u8; 40];
-    let mut i = digits.len();
-    let mut v = m;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    // ASCII digits only.
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{m}");
     for _ in 0..pad {
         out.push('0');
     }

@@ -157,17 +157,12 @@ impl CpuSum {
     }
 
     fn per_op(&self, ops: usize) -> CpuPerOp {
-        let zero = CpuReading {
-            apiserver: self.apiserver.map(|_| 0.0),
-            datastore: self.datastore.map(|_| 0.0),
-            client: self.client.map(|_| 0.0),
-        };
-        let total = CpuReading {
-            apiserver: self.apiserver,
-            datastore: self.datastore,
-            client: self.client,
-        };
-        zero.per_op(&total, ops)
+        let per = |secs: Option<f64>| secs.filter(|_| ops > 0).map(|s| s * 1e6 / ops as f64);
+        CpuPerOp {
+            apiserver_us: per(self.apiserver),
+            datastore_us: per(self.datastore),
+            client_us: per(self.client),
+        }
     }
 }
 
