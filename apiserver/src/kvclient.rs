@@ -2,7 +2,8 @@
 //!
 //! Every read and write of the apiserver is one of these calls, and under load the generic gRPC stack
 //! (tower buffers, a task hop per call, interceptors) cost about as much CPU as the rest of a GET. This
-//! client frames the protobuf messages itself and sends them with `h2`: one stream per call, no extra task.
+//! client frames the protobuf messages itself and sends them with `h2`: one stream per call, no extra task, and
+//! the frames of calls made at the same time share a write (see [`Unvectored`]).
 //! Watches and leases still use `etcd-client`. A broken connection is replaced on the next call; a call
 //! that fails before its request was sent is retried once on a new connection (nothing reached etcd).
 
@@ -252,13 +253,18 @@ async fn open(endpoint: &str) -> Result<(SendRequest<Bytes>, Authority), KvError
         .map_err(|e: http::uri::InvalidUri| err(e.to_string()))?;
     let tcp = TcpStream::connect(endpoint).await.map_err(|e| err(e.to_string()))?;
     let _ = tcp.set_nodelay(true);
+    let vectored = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (send, connection) = h2::client::Builder::new()
         .initial_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
         .max_frame_size(1 << 20)
-        .handshake::<_, Bytes>(tcp)
+        .handshake::<_, Bytes>(Unvectored {
+            tcp,
+            vectored: vectored.clone(),
+        })
         .await
         .map_err(|e| err(e.to_string()))?;
+    vectored.store(true, std::sync::atomic::Ordering::Relaxed);
     let endpoint = endpoint.to_string();
     tokio::spawn(async move {
         if let Err(e) = connection.await {
@@ -266,6 +272,65 @@ async fn open(endpoint: &str) -> Result<(SendRequest<Bytes>, Authority), KvError
         }
     });
     Ok((send, authority))
+}
+
+/// The TCP stream as h2 sees it. h2 picks, once when the connection is made, which DATA payloads it writes
+/// from their own buffers rather than copying them into its write buffer: over 256 bytes on a stream that
+/// writes vectors, over 1 KiB on one that does not. A payload of its own is written on its own, so with the
+/// lower threshold every create or update (a few hundred bytes and up) costs a write, and etcd a read.
+/// This stream says it cannot write vectors until the handshake is done, so payloads under 1 KiB are copied
+/// and the frames of calls made at the same time share a write; after that it writes vectors again, so a
+/// larger payload still goes out in one `writev` with the frames before it. (If h2 asked on every write,
+/// this would only lose the batching.)
+struct Unvectored {
+    tcp: TcpStream,
+    vectored: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl tokio::io::AsyncRead for Unvectored {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.tcp).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Unvectored {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.tcp).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.tcp).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.vectored.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.tcp).poll_shutdown(cx)
+    }
 }
 
 #[cfg(test)]

@@ -485,15 +485,14 @@ impl Apiserver {
                 Err(_) => return Err(Status::not_found(&GroupResource::new("", "namespaces"), namespace)),
             },
         };
-        if let Some(e) = entry {
-            let ns: Value = serde_json::from_slice(&e.json).unwrap_or(Value::Null);
-            if object::deletion_timestamp(&ns).is_some() || ns.pointer("/status/phase") == Some(&json!("Terminating")) {
-                return Err(Status::forbidden(
-                    &group_resource(spec),
-                    name,
-                    format!("unable to create new content in namespace {namespace} because it is being terminated"),
-                ));
-            }
+        if let Some(e) = entry
+            && namespace_terminating(&e.json)
+        {
+            return Err(Status::forbidden(
+                &group_resource(spec),
+                name,
+                format!("unable to create new content in namespace {namespace} because it is being terminated"),
+            ));
         }
         Ok(())
     }
@@ -790,9 +789,59 @@ fn prepare_identity(spec: &ResourceSpec, namespace: &str, obj: &mut Value) -> Ap
     Ok(())
 }
 
+/// Whether a namespace's JSON says it is being deleted (a deletionTimestamp, or phase Terminating). Reads
+/// only those two fields: every create in the namespace asks.
+fn namespace_terminating(json: &[u8]) -> bool {
+    use serde::de::IgnoredAny;
+    #[derive(serde::Deserialize, Default)]
+    struct Meta {
+        #[serde(rename = "deletionTimestamp")]
+        deletion_timestamp: Option<IgnoredAny>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct Status<'a> {
+        #[serde(borrow)]
+        phase: Option<std::borrow::Cow<'a, str>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Namespace<'a> {
+        #[serde(default)]
+        metadata: Meta,
+        #[serde(default, borrow)]
+        status: Option<Status<'a>>,
+    }
+    match serde_json::from_slice::<Namespace>(json) {
+        Ok(ns) => {
+            ns.metadata.deletion_timestamp.is_some()
+                || ns.status.and_then(|s| s.phase).is_some_and(|p| p == "Terminating")
+        }
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_namespace_is_terminating_with_a_deletion_timestamp_or_the_phase() {
+        let ns = |j: Value| namespace_terminating(j.to_string().as_bytes());
+        assert!(!ns(
+            json!({"metadata": {"name": "a"}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+        ));
+        assert!(!ns(json!({"metadata": {"name": "a", "deletionTimestamp": null}})));
+        assert!(ns(
+            json!({"metadata": {"name": "a", "deletionTimestamp": "2026-11-23T07:00:00Z"}})
+        ));
+        assert!(ns(
+            json!({"metadata": {"name": "a"}, "status": {"phase": "Terminating"}})
+        ));
+        assert!(ns(
+            json!({"kind": "Namespace", "status": {"phase": "Terminating", "conditions": [{"type": "x"}]}})
+        ));
+        assert!(!ns(json!({"metadata": {"name": "a"}, "status": {}})));
+        assert!(!namespace_terminating(b"not json"));
+    }
 
     #[test]
     fn continue_tokens_round_trip_in_upstreams_format() {
