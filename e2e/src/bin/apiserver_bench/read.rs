@@ -21,6 +21,9 @@ const PREFIX: &str = "g";
 pub struct ReadResult {
     pub load: Loaded,
     pub get: Vec<Level>,
+    /// The same reads as etcd Ranges of the pods' keys, on the same datastore with the apiserver idle: the
+    /// floor under the GET latencies at each concurrency.
+    pub raw_get: Vec<Level>,
     /// LIST with `resourceVersion=0`.
     pub list_cached: ListResult,
     /// LIST without `resourceVersion` (consistent read).
@@ -30,6 +33,10 @@ pub struct ReadResult {
 impl ReadResult {
     pub fn get_at(&self, c: usize) -> Option<&Level> {
         self.get.iter().find(|l| l.concurrency == c)
+    }
+
+    pub fn raw_get_at(&self, c: usize) -> Option<&Level> {
+        self.raw_get.iter().find(|l| l.concurrency == c)
     }
 }
 
@@ -70,14 +77,50 @@ pub async fn run(backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<ReadRes
         );
         get.push(level);
     }
+    let raw_get = raw_gets(&stack, backend, cfg).await?;
     let list_cached = list(&stack, backend, cfg, "resourceVersion=0").await?;
     let list_consistent = list(&stack, backend, cfg, "").await?;
     Ok(ReadResult {
         load,
         get,
+        raw_get,
         list_cached,
         list_consistent,
     })
+}
+
+/// Linearizable etcd Ranges of single pod keys, the same key sequence as the GETs, closed-loop at each GET
+/// concurrency (`min(c, raw_put_connections)` connections).
+async fn raw_gets(stack: &Stack, backend: &Backend, cfg: &BenchConfig) -> anyhow::Result<Vec<Level>> {
+    let mut levels = Vec::new();
+    for &c in &cfg.get_concurrency {
+        let mut clients = Vec::new();
+        for _ in 0..c.clamp(1, cfg.raw_put_connections.max(1)) {
+            clients.push(stack.etcd.client().await?);
+        }
+        let n = cfg.read_pods;
+        let window = Window::starting_now(Duration::from_millis(500), cfg.get_duration);
+        let level = load::closed_loop(c, window, move |t, seq| {
+            let mut client = clients[t % clients.len()].clone();
+            let i = (t * 7919 + seq * 104_729) % n;
+            let key = format!("/registry/pods/{}/{}", pod::NAMESPACE, pod::name(PREFIX, 0, i));
+            async move {
+                let resp = tokio::time::timeout(stack::REQUEST_TIMEOUT, client.get(key.as_str(), None))
+                    .await
+                    .map_err(|_| anyhow::anyhow!("range of {key} timed out"))?
+                    .with_context(|| format!("range of {key}"))?;
+                anyhow::ensure!(resp.kvs().len() == 1, "{key} is not in etcd");
+                Ok(())
+            }
+        })
+        .await?;
+        println!(
+            "   raw get {backend} c={c:<3} {:>7.0} ranges/s p50 {:>6.2} ms   p99 {:>6.2} ms   ({} errors)",
+            level.ops_per_sec, level.latency.p50_ms, level.latency.p99_ms, level.errors
+        );
+        levels.push(level);
+    }
+    Ok(levels)
 }
 
 /// One untimed LIST that checks the item count, then `cfg.list_requests` timed ones in sequence.

@@ -153,6 +153,12 @@ fn metrics(cfg: &BenchConfig) -> Vec<Metric> {
             Some(Target::AtMost(5.0)),
             move |r| r.read.as_ref().and_then(|x| x.get_at(gc)).map(|l| l.latency.p99_ms),
         ));
+        m.push(metric(
+            format!("raw datastore range c={gc} p99 (same keys)"),
+            "ms",
+            None,
+            move |r| r.read.as_ref().and_then(|x| x.raw_get_at(gc)).map(|l| l.latency.p99_ms),
+        ));
     }
     let n = cfg.read_pods;
     let full_list = n >= 10_000;
