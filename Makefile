@@ -20,7 +20,7 @@ BENCH_ARGS ?=
 APISERVER_BENCH_ARGS ?= $(filter --quick,$(BENCH_ARGS))
 
 # Debian packages the tests and the cluster need.
-APT_PACKAGES := etcd-server etcd-client protobuf-compiler curl ca-certificates
+APT_PACKAGES := etcd-server etcd-client protobuf-compiler curl ca-certificates containerd runc containernetworking-plugins busybox-static iproute2
 
 .PHONY: help up down test bench bench-apiserver check lint fmt proto schema deps clean-run fuzz
 
@@ -120,6 +120,10 @@ test:
 	$(call need,etcd,etcd-server)
 	$(call need,protoc,protobuf-compiler)
 	$(call need,kubectl,kubectl)
+	$(call need,containerd,containerd)
+	$(call need,runc,runc)
+	@test -x /usr/lib/cni/bridge || { echo "error: CNI plugins are missing: run 'make deps' (installs containernetworking-plugins)"; exit 1; }
+	@test -x /bin/busybox || { echo "error: busybox is missing: run 'make deps' (installs busybox-static)"; exit 1; }
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \

@@ -4,6 +4,7 @@
 
 pub mod apiserver;
 pub mod benchkit;
+pub mod containerd;
 pub mod etcd;
 pub mod pki;
 

@@ -16,3 +16,11 @@ pub mod mvccpb {
 pub mod etcdserverpb {
     include!("generated/etcdserverpb.rs");
 }
+
+/// The CRI v1 (`runtime.v1`): the kubelet's RuntimeService and ImageService client, and their server
+/// traits for fake runtimes in tests.
+pub mod runtime {
+    pub mod v1 {
+        include!("generated/runtime.v1.rs");
+    }
+}

@@ -1,0 +1,3 @@
+//! The kubelet: the node agent that runs the pods bound to its node on a CRI runtime.
+
+pub mod cri;
