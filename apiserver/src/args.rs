@@ -124,34 +124,9 @@ impl ApiserverArgs {
     }
 }
 
-/// Parses a Go duration (`1h0m0s`, `30m`, `1.5h`, `90s`, `500ms`).
+/// Parses a non-negative Go duration (`1h0m0s`, `30m`, `1.5h`, `90s`, `500ms`).
 pub fn parse_go_duration(s: &str) -> Option<std::time::Duration> {
-    let mut rest = s.trim();
-    if rest == "0" {
-        return Some(std::time::Duration::ZERO);
-    }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let num_len = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
-        let value: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .bytes()
-            .take_while(|b| b.is_ascii_alphabetic() || *b == 0xc2 || *b == 0xb5)
-            .count();
-        let factor = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += value * factor;
-    }
-    (total.is_finite() && total >= 0.0).then(|| std::time::Duration::from_secs_f64(total))
+    ferrokube_apimachinery::time::parse_go_duration_std(s.trim()).ok()
 }
 
 /// Upstream kube-apiserver flags this server does not implement yet. Passing one is an error that says so,

@@ -1,3 +1,5 @@
 //! The kubelet: the node agent that runs the pods bound to its node on a CRI runtime.
 
+pub mod config;
 pub mod cri;
+pub mod node;

@@ -115,64 +115,7 @@ pub(crate) fn format_duration(d: i64) -> String {
 
 /// Parses a Go duration string (`1h30m`, `-1.5s`, `300ms`, `0`) into nanoseconds.
 pub(crate) fn parse_duration(s: &str) -> Option<i64> {
-    let (neg, mut rest) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: u128 = 0;
-    while !rest.is_empty() {
-        let int_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-        let int_part = &rest[..int_end];
-        rest = &rest[int_end..];
-        let mut frac_part = "";
-        if let Some(r) = rest.strip_prefix('.') {
-            let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-            frac_part = &r[..end];
-            rest = &r[end..];
-        }
-        if int_part.is_empty() && frac_part.is_empty() {
-            return None;
-        }
-        let unit_end = rest
-            .find(|c: char| c == '.' || c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit: u128 = match &rest[..unit_end] {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return None,
-        };
-        rest = &rest[unit_end..];
-        let whole: u128 = if int_part.is_empty() { 0 } else { int_part.parse().ok()? };
-        let mut value = whole.checked_mul(unit)?;
-        let mut scale = unit;
-        for c in frac_part.bytes() {
-            scale /= 10;
-            if scale == 0 {
-                break;
-            }
-            value += u128::from(c - b'0') * scale;
-        }
-        total = total.checked_add(value)?;
-        if total > 1u128 << 63 {
-            return None;
-        }
-    }
-    if neg {
-        i64::try_from(-(total as i128)).ok()
-    } else {
-        i64::try_from(total).ok()
-    }
+    ferrokube_apimachinery::time::parse_go_duration(s).ok()
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

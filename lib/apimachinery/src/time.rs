@@ -76,9 +76,120 @@ pub fn rfc3339(seconds: i64, micros: Option<u32>) -> String {
     out
 }
 
+/// Go's `time.ParseDuration` (`1h30m`, `-1.5s`, `300ms`, `0`): nanoseconds, or Go's error text
+/// (`time: invalid duration "x"`, `time: missing unit in duration "5"`, `time: unknown unit "d" in
+/// duration "1d"`). Exact in integers, as Go's is; over 2^63 ns is invalid.
+pub fn parse_go_duration(s: &str) -> Result<i64, String> {
+    let quoted = crate::gostr::go_quote(s);
+    let invalid = || format!("time: invalid duration {quoted}");
+    let (negative, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Ok(0);
+    }
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let int_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let int_part = &rest[..int_end];
+        rest = &rest[int_end..];
+        let mut frac_part = "";
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            frac_part = &r[..end];
+            rest = &r[end..];
+        }
+        if int_part.is_empty() && frac_part.is_empty() {
+            return Err(invalid());
+        }
+        let unit_end = rest.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_name = &rest[..unit_end];
+        let unit: u128 = match unit_name {
+            "" => return Err(format!("time: missing unit in duration {quoted}")),
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {quoted}",
+                    crate::gostr::go_quote(unit_name)
+                ));
+            }
+        };
+        rest = &rest[unit_end..];
+        let whole: u128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().map_err(|_| invalid())?
+        };
+        let mut value = whole.checked_mul(unit).ok_or_else(invalid)?;
+        let mut scale = unit;
+        for c in frac_part.bytes() {
+            scale /= 10;
+            if scale == 0 {
+                break;
+            }
+            value += u128::from(c - b'0') * scale;
+        }
+        total = total.checked_add(value).ok_or_else(invalid)?;
+        if total > 1u128 << 63 {
+            return Err(invalid());
+        }
+    }
+    if negative {
+        i64::try_from(-(total as i128)).map_err(|_| invalid())
+    } else {
+        i64::try_from(total).map_err(|_| invalid())
+    }
+}
+
+/// A non-negative Go duration as a `std::time::Duration` (flags and config fields such as `10s`, `5m0s`).
+pub fn parse_go_duration_std(s: &str) -> Result<std::time::Duration, String> {
+    let ns = parse_go_duration(s)?;
+    u64::try_from(ns)
+        .map(std::time::Duration::from_nanos)
+        .map_err(|_| format!("negative duration {}", crate::gostr::go_quote(s)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_durations_parse_exactly_with_gos_errors() {
+        for (s, n) in [
+            ("0", 0),
+            ("1h30m", 5_400_000_000_000),
+            ("1h0m0s", 3_600_000_000_000),
+            ("1.5h", 5_400_000_000_000),
+            ("-1.5s", -1_500_000_000),
+            ("+300us", 300_000),
+            ("2µs", 2_000),
+            ("500ms", 500_000_000),
+            (".5s", 500_000_000),
+            ("1.000000001s", 1_000_000_001),
+        ] {
+            assert_eq!(parse_go_duration(s), Ok(n), "{s}");
+        }
+        assert_eq!(parse_go_duration("5"), Err("time: missing unit in duration \"5\"".to_string()));
+        assert_eq!(
+            parse_go_duration("1d"),
+            Err("time: unknown unit \"d\" in duration \"1d\"".to_string())
+        );
+        for bad in ["", "h", ".s", "-", "99999999999h", "1x2"] {
+            assert!(parse_go_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_go_duration_std("10s"), Ok(std::time::Duration::from_secs(10)));
+        assert!(parse_go_duration_std("-1s").is_err());
+    }
 
     #[test]
     fn formats_like_go() {

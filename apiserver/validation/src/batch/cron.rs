@@ -138,7 +138,7 @@ fn parse_descriptor(d: &str) -> Result<(), CronError> {
     match d {
         "@yearly" | "@annually" | "@monthly" | "@weekly" | "@daily" | "@midnight" | "@hourly" => Ok(()),
         _ => match d.strip_prefix("@every ") {
-            Some(dur) => parse_go_duration(dur)
+            Some(dur) => ferrokube_apimachinery::time::parse_go_duration(dur)
                 .map(|_| ())
                 .map_err(|reason| CronError::Duration {
                     descriptor: d.to_string(),
@@ -226,63 +226,6 @@ fn must_parse_int(expr: &str) -> Result<u32, CronError> {
         return Err(CronError::Field(format!("negative number ({n}) not allowed: {expr}")));
     }
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
-}
-
-/// Go's `time.ParseDuration`, returning nanoseconds or Go's error text.
-pub fn parse_go_duration(s: &str) -> Result<i128, String> {
-    let quoted = ferrokube_apimachinery::status::go_quote(s);
-    let invalid = || format!("time: invalid duration {quoted}");
-    let mut rest = s;
-    let mut negative = false;
-    if let Some(r) = rest.strip_prefix('-') {
-        negative = true;
-        rest = r;
-    } else if let Some(r) = rest.strip_prefix('+') {
-        rest = r;
-    }
-    if rest == "0" {
-        return Ok(0);
-    }
-    if rest.is_empty() {
-        return Err(invalid());
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let num = &rest[..num_end];
-        if num.is_empty() || num == "." {
-            return Err(invalid());
-        }
-        let value: f64 = num.parse().map_err(|_| invalid())?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_end];
-        if unit.is_empty() {
-            return Err(format!("time: missing unit in duration {quoted}"));
-        }
-        let scale: f64 = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => {
-                return Err(format!(
-                    "time: unknown unit {} in duration {quoted}",
-                    ferrokube_apimachinery::status::go_quote(unit)
-                ));
-            }
-        };
-        total += value * scale;
-        rest = &rest[unit_end..];
-    }
-    let ns = total as i128;
-    Ok(if negative { -ns } else { ns })
 }
 
 #[cfg(test)]
