@@ -13,6 +13,9 @@ ETCD ?= shim
 ETCD_PORT ?= 2379
 ETCD_METRICS_PORT ?= 2381
 APISERVER_PORT ?= 6443
+# The machine's node: its name (the host name, as the kubelet derives it) and pod subnet.
+NODE_NAME ?= $(shell tr A-Z a-z < /proc/sys/kernel/hostname)
+POD_CIDR ?= 10.244.0.0/24
 # Extra arguments for the benchmark, e.g. BENCH_ARGS="--quick".
 BENCH_ARGS ?=
 # Extra arguments for apiserver-bench, e.g. APISERVER_BENCH_ARGS="--quick --phases create,watch"; by default
@@ -25,7 +28,7 @@ APT_PACKAGES := etcd-server etcd-client protobuf-compiler curl ca-certificates c
 .PHONY: help up down test bench bench-apiserver check lint fmt proto schema deps clean-run fuzz
 
 help:
-	@echo "make up       start a local control plane (etcd-shim + kube-apiserver) and print how to use it"
+	@echo "make up       start a local cluster (etcd-shim, kube-apiserver, containerd, a kubelet) and print how to use it"
 	@echo "make down     stop it and remove its data"
 	@echo "make test     run every test (unit, integration against real etcd and etcd-shim)"
 	@echo "make bench    run the benchmarks; results in bench/results/ (takes ~30 minutes)"
@@ -49,8 +52,10 @@ define need
 endef
 
 up: deps
-	@echo "==> building etcd-shim, kube-apiserver ($(PROFILE))"
-	$(CARGO) build $(PROFILE_FLAG) -p ferrokube-etcd-shim -p ferrokube-apiserver -p ferrokube-e2e --bin etcd-shim --bin kube-apiserver --bin ferrokube-dev-pki
+	@echo "==> building etcd-shim, kube-apiserver, kubelet, images ($(PROFILE))"
+	$(CARGO) build $(PROFILE_FLAG) -p ferrokube-etcd-shim -p ferrokube-apiserver -p ferrokube-e2e -p ferrokube-kubelet \
+		-p ferrokube-pause -p ferrokube-images --bin etcd-shim --bin kube-apiserver --bin ferrokube-dev-pki \
+		--bin ferrokube-dev-containerd --bin kubelet --bin pause --bin ferrokube-images
 	@mkdir -p $(RUN_DIR)
 	@if [ -f $(RUN_DIR)/etcd.pid ] && kill -0 $$(cat $(RUN_DIR)/etcd.pid) 2>/dev/null; then \
 		echo "==> datastore already running (pid $$(cat $(RUN_DIR)/etcd.pid))"; \
@@ -95,14 +100,60 @@ up: deps
 		done; \
 		curl -sf --cacert $(RUN_DIR)/pki/ca.crt https://127.0.0.1:$(APISERVER_PORT)/readyz >/dev/null || { echo "error: kube-apiserver not ready after 30s; see $(RUN_DIR)/kube-apiserver.log"; exit 1; }; \
 	fi
+	@if [ -f $(RUN_DIR)/containerd.pid ] && kill -0 $$(cat $(RUN_DIR)/containerd.pid) 2>/dev/null; then \
+		echo "==> containerd already running (pid $$(cat $(RUN_DIR)/containerd.pid))"; \
+	else \
+		echo "==> starting containerd (socket $(RUN_DIR)/containerd/containerd.sock, pods on $(POD_CIDR))"; \
+		target/$(PROFILE_DIR)/ferrokube-dev-containerd config $(RUN_DIR)/containerd $(POD_CIDR) || exit 1; \
+		nohup containerd --config $(RUN_DIR)/containerd/config.toml > $(RUN_DIR)/containerd.log 2>&1 & echo $$! > $(RUN_DIR)/containerd.pid; \
+		for i in $$(seq 1 100); do \
+			ctr --address $(RUN_DIR)/containerd/containerd.sock version >/dev/null 2>&1 && break; \
+			kill -0 $$(cat $(RUN_DIR)/containerd.pid) 2>/dev/null || { echo "error: containerd exited; log:"; tail -20 $(RUN_DIR)/containerd.log; exit 1; }; \
+			sleep 0.1; \
+		done; \
+		ctr --address $(RUN_DIR)/containerd/containerd.sock version >/dev/null 2>&1 || { echo "error: containerd not answering after 10s; see $(RUN_DIR)/containerd.log"; exit 1; }; \
+		echo "==> importing the pause and busybox images"; \
+		target/$(PROFILE_DIR)/ferrokube-images import --address $(RUN_DIR)/containerd/containerd.sock --out $(RUN_DIR)/images || exit 1; \
+	fi
+	@if [ -f $(RUN_DIR)/kubelet.pid ] && kill -0 $$(cat $(RUN_DIR)/kubelet.pid) 2>/dev/null; then \
+		echo "==> kubelet already running (pid $$(cat $(RUN_DIR)/kubelet.pid))"; \
+	else \
+		echo "==> starting the kubelet for node $(NODE_NAME)"; \
+		target/$(PROFILE_DIR)/ferrokube-dev-pki $(RUN_DIR)/pki https://127.0.0.1:$(APISERVER_PORT) --node $(NODE_NAME) >/dev/null || exit 1; \
+		mkdir -p $(RUN_DIR)/kubelet; \
+		printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodCIDR: $(POD_CIDR)\nclusterDomain: cluster.local\n' > $(RUN_DIR)/kubelet/config.yaml; \
+		nohup target/$(PROFILE_DIR)/kubelet --config $(RUN_DIR)/kubelet/config.yaml --kubeconfig $(RUN_DIR)/pki/kubelet.kubeconfig \
+			--container-runtime-endpoint unix://$(RUN_DIR)/containerd/containerd.sock --root-dir $(RUN_DIR)/kubelet/root \
+			--hostname-override $(NODE_NAME) > $(RUN_DIR)/kubelet.log 2>&1 & echo $$! > $(RUN_DIR)/kubelet.pid; \
+		for i in $$(seq 1 300); do \
+			kubectl --kubeconfig $(RUN_DIR)/pki/admin.kubeconfig get node $(NODE_NAME) --no-headers 2>/dev/null | grep -qw Ready && break; \
+			kill -0 $$(cat $(RUN_DIR)/kubelet.pid) 2>/dev/null || { echo "error: the kubelet exited; log:"; tail -20 $(RUN_DIR)/kubelet.log; exit 1; }; \
+			sleep 0.1; \
+		done; \
+		kubectl --kubeconfig $(RUN_DIR)/pki/admin.kubeconfig get node $(NODE_NAME) --no-headers 2>/dev/null | grep -qw Ready || { echo "error: node $(NODE_NAME) not Ready after 30s; see $(RUN_DIR)/kubelet.log"; exit 1; }; \
+	fi
 	@echo
-	@echo "The control plane is up: $(if $(filter external,$(ETCD)),etcd,etcd-shim) on 127.0.0.1:$(ETCD_PORT) and kube-apiserver on https://127.0.0.1:$(APISERVER_PORT)"
-	@echo "(logs in $(RUN_DIR)/). Use it with:"
+	@echo "The cluster is up: $(if $(filter external,$(ETCD)),etcd,etcd-shim) on 127.0.0.1:$(ETCD_PORT), kube-apiserver on https://127.0.0.1:$(APISERVER_PORT),"
+	@echo "containerd and a kubelet for node $(NODE_NAME) (Ready; it does not run pods yet). Logs in $(RUN_DIR)/. Use it with:"
 	@echo "    export KUBECONFIG=$(RUN_DIR)/pki/admin.kubeconfig"
-	@echo "    kubectl get namespaces"
-	@echo "Nodes, the scheduler and controllers join 'make up' as their issues land. Stop it with: make down"
+	@echo "    kubectl get nodes"
+	@echo "The scheduler and controllers join 'make up' as their issues land. Stop it with: make down"
 
 down:
+	@if [ -f $(RUN_DIR)/kubelet.pid ]; then \
+		pid=$$(cat $(RUN_DIR)/kubelet.pid); \
+		if kill -0 $$pid 2>/dev/null; then kill $$pid; for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; fi; \
+		echo "==> stopped the kubelet (pid $$pid)"; \
+	fi
+	@if [ -f $(RUN_DIR)/containerd.pid ]; then \
+		pid=$$(cat $(RUN_DIR)/containerd.pid); \
+		if kill -0 $$pid 2>/dev/null; then \
+			target/$(PROFILE_DIR)/ferrokube-dev-containerd clean $(RUN_DIR)/containerd 2>/dev/null; \
+			kill $$pid; for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+		fi; \
+		target/$(PROFILE_DIR)/ferrokube-dev-containerd clean $(RUN_DIR)/containerd 2>/dev/null; \
+		echo "==> stopped containerd (pid $$pid)"; \
+	fi
 	@if [ -f $(RUN_DIR)/kube-apiserver.pid ]; then \
 		pid=$$(cat $(RUN_DIR)/kube-apiserver.pid); \
 		if kill -0 $$pid 2>/dev/null; then kill $$pid; for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; fi; \

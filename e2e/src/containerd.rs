@@ -134,71 +134,16 @@ impl Containerd {
     }
 
     fn config(&self) -> String {
-        let d = self.dir.path().display();
-        format!(
-            r#"version = 2
-root = "{d}/root"
-state = "{d}/state"
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
-
-[grpc]
-  address = "{d}/containerd.sock"
-
-[ttrpc]
-  address = "{d}/containerd.sock.ttrpc"
-
-[debug]
-  level = "info"
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "{d}/opt"
-
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "{pause}"
-  restrict_oom_score_adj = true
-  netns_mounts_under_state_dir = true
-
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "{d}/cni"
-
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-        Root = "{d}/runc"
-"#,
-            pause = ferrokube_images::PAUSE_IMAGE,
-        )
+        containerd_config(self.dir.path())
     }
 
     fn cni_config(&self) -> String {
-        serde_json::json!({
-            "cniVersion": "0.4.0",
-            "name": format!("ferrokube-test-{}", self.slot.0),
-            "plugins": [
-                {
-                    "type": "bridge",
-                    "bridge": self.bridge(),
-                    "isGateway": true,
-                    "ipMasq": false,
-                    "hairpinMode": true,
-                    "ipam": {
-                        "type": "host-local",
-                        "dataDir": self.dir.path().join("ipam"),
-                        "ranges": [[{"subnet": self.pod_cidr()}]],
-                        "routes": [{"dst": "0.0.0.0/0"}],
-                    },
-                },
-                {"type": "portmap", "capabilities": {"portMappings": true}},
-            ],
-        })
-        .to_string()
+        cni_config(
+            &format!("ferrokube-test-{}", self.slot.0),
+            &self.bridge(),
+            &self.pod_cidr(),
+            &self.dir.path().join("ipam"),
+        )
     }
 
     async fn wait_ready(&mut self, timeout: Duration) -> anyhow::Result<()> {
@@ -242,54 +187,15 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
     /// Runs `ctr` against this containerd in the `k8s.io` namespace; its stdout.
     pub fn ctr(&self, args: &[&str]) -> anyhow::Result<String> {
-        let out = Command::new("ctr")
-            .arg("--address")
-            .arg(self.address())
-            .args(["--namespace", "k8s.io"])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .context("running ctr")?;
-        if !out.status.success() {
-            bail!(
-                "ctr {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        ctr_at(&self.address(), args)
     }
 
-    /// Kills and deletes every task, then every container, this containerd knows.
     fn remove_everything(&self) {
-        if let Ok(tasks) = self.ctr(&["tasks", "ls", "-q"]) {
-            for id in tasks.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                let _ = self.ctr(&["tasks", "kill", "-a", "-s", "SIGKILL", id]);
-                let _ = self.ctr(&["tasks", "rm", "-f", id]);
-            }
-        }
-        if let Ok(containers) = self.ctr(&["containers", "ls", "-q"]) {
-            for id in containers.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                let _ = self.ctr(&["containers", "rm", id]);
-            }
-        }
+        remove_everything(&self.address());
     }
 
-    /// Detaches every mount under this instance's directory (deepest first).
     fn unmount_everything(&self) {
-        let Ok(mounts) = std::fs::read_to_string("/proc/self/mountinfo") else {
-            return;
-        };
-        let prefix = self.dir.path().to_string_lossy().into_owned();
-        let mut points: Vec<&str> = mounts
-            .lines()
-            .filter_map(|l| l.split(' ').nth(4))
-            .filter(|p| p.starts_with(&prefix))
-            .collect();
-        points.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        for p in points {
-            let _ = Command::new("umount").args(["-l", p]).stderr(Stdio::null()).status();
-        }
+        unmount_under(self.dir.path());
     }
 }
 
@@ -319,6 +225,125 @@ impl Drop for Containerd {
                     .join(self.cgroup_root().trim_start_matches('/')),
             );
         }
+    }
+}
+
+/// containerd's configuration for an instance living in `dir` (root, state, socket, runc root, CNI config
+/// in `dir/cni`, `opt` plugins), with the settings this machine needs.
+pub fn containerd_config(dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        r#"version = 2
+root = "{d}/root"
+state = "{d}/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
+
+[grpc]
+  address = "{d}/containerd.sock"
+
+[ttrpc]
+  address = "{d}/containerd.sock.ttrpc"
+
+[debug]
+  level = "info"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "{d}/opt"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "{pause}"
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "{d}/cni"
+
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+        Root = "{d}/runc"
+"#,
+        pause = ferrokube_images::PAUSE_IMAGE,
+    )
+}
+
+/// A CNI conflist: a `bridge` network (gateway, hairpin, no masquerade) with `host-local` addresses from
+/// `subnet` kept in `ipam_dir`, then `portmap` for hostPorts.
+pub fn cni_config(name: &str, bridge: &str, subnet: &str, ipam_dir: &Path) -> String {
+    serde_json::json!({
+        "cniVersion": "0.4.0",
+        "name": name,
+        "plugins": [
+            {
+                "type": "bridge",
+                "bridge": bridge,
+                "isGateway": true,
+                "ipMasq": false,
+                "hairpinMode": true,
+                "ipam": {
+                    "type": "host-local",
+                    "dataDir": ipam_dir,
+                    "ranges": [[{"subnet": subnet}]],
+                    "routes": [{"dst": "0.0.0.0/0"}],
+                },
+            },
+            {"type": "portmap", "capabilities": {"portMappings": true}},
+        ],
+    })
+    .to_string()
+}
+
+fn ctr_at(address: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new("ctr")
+        .arg("--address")
+        .arg(address)
+        .args(["--namespace", "k8s.io"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .context("running ctr")?;
+    if !out.status.success() {
+        bail!("ctr {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Kills and deletes every task, then every container, of the containerd at `address`.
+pub fn remove_everything(address: &Path) {
+    if let Ok(tasks) = ctr_at(address, &["tasks", "ls", "-q"]) {
+        for id in tasks.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let _ = ctr_at(address, &["tasks", "kill", "-a", "-s", "SIGKILL", id]);
+            let _ = ctr_at(address, &["tasks", "rm", "-f", id]);
+        }
+    }
+    if let Ok(containers) = ctr_at(address, &["containers", "ls", "-q"]) {
+        for id in containers.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let _ = ctr_at(address, &["containers", "rm", id]);
+        }
+    }
+}
+
+/// Detaches every mount under `dir` (deepest first).
+pub fn unmount_under(dir: &Path) {
+    let Ok(mounts) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return;
+    };
+    let prefix = dir.to_string_lossy().into_owned();
+    let mut points: Vec<&str> = mounts
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|p| p.starts_with(&prefix))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for p in points {
+        let _ = Command::new("umount").args(["-l", p]).stderr(Stdio::null()).status();
     }
 }
 

@@ -58,13 +58,16 @@ async fn the_node_registers_goes_ready_and_heartbeats() {
     )
     .unwrap();
     let name = format!("node-{healthz}");
+    // The kubelet's own identity, as upstream's node authorizer expects: system:node:<name> in system:nodes.
+    let kubeconfig = dir.path().join("kubelet.kubeconfig");
+    api.pki.write_node_kubeconfig(&kubeconfig, &api.url(), &name).unwrap();
     let log = std::fs::File::create(dir.path().join("kubelet.log")).unwrap();
     let _kubelet = Kubelet(
         Command::new(env!("CARGO_BIN_EXE_kubelet"))
             .arg("--config")
             .arg(&config)
             .arg("--kubeconfig")
-            .arg(&api.kubeconfig)
+            .arg(&kubeconfig)
             .args(["--container-runtime-endpoint", &runtime.endpoint()])
             .args(["--hostname-override", &name.to_uppercase()])
             .args(["--node-ip", "127.0.0.1"])

@@ -1,14 +1,30 @@
-//! Writes a development PKI and an admin kubeconfig: `ferrokube-dev-pki <dir> <server-url>`.
-//! `make up` uses it; kubeadm will own the cluster PKI.
+//! Writes a development PKI and kubeconfigs; `make up` uses it (kubeadm will own the cluster PKI).
+//!
+//!   ferrokube-dev-pki <dir> <server-url>               CA, apiserver serving cert, admin.kubeconfig
+//!   ferrokube-dev-pki <dir> <server-url> --node NAME   also kubelet.kubeconfig for system:node:NAME
 
 fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let (Some(dir), Some(server)) = (args.next(), args.next()) else {
-        anyhow::bail!("usage: ferrokube-dev-pki <dir> <server-url, e.g. https://127.0.0.1:6443>");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (dir, server, node) = match args.as_slice() {
+        [dir, server] => (dir, server, None),
+        [dir, server, flag, node] if flag == "--node" => (dir, server, Some(node)),
+        _ => anyhow::bail!(
+            "usage: ferrokube-dev-pki <dir> <server-url, e.g. https://127.0.0.1:6443> [--node NAME]"
+        ),
     };
     let dir = std::path::PathBuf::from(dir);
-    let pki = ferrokube_e2e::pki::generate(&dir)?;
-    pki.write_kubeconfig(&dir.join("admin.kubeconfig"), &server)?;
-    println!("wrote {}", dir.join("admin.kubeconfig").display());
+    let pki = if dir.join("ca.crt").exists() {
+        ferrokube_e2e::pki::Pki::load(&dir)?
+    } else {
+        let pki = ferrokube_e2e::pki::generate(&dir)?;
+        pki.write_kubeconfig(&dir.join("admin.kubeconfig"), server)?;
+        println!("wrote {}", dir.join("admin.kubeconfig").display());
+        pki
+    };
+    if let Some(node) = node {
+        let path = dir.join("kubelet.kubeconfig");
+        pki.write_node_kubeconfig(&path, server, node)?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }
