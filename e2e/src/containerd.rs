@@ -310,7 +310,11 @@ fn ctr_at(address: &Path, args: &[&str]) -> anyhow::Result<String> {
         .output()
         .context("running ctr")?;
     if !out.status.success() {
-        bail!("ctr {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "ctr {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -11,7 +11,11 @@ use serde::Deserialize;
 
 /// The kubelet's command line.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "kubelet", version, about = "The Ferrokube node agent: runs the pods bound to this node on a CRI runtime")]
+#[command(
+    name = "kubelet",
+    version,
+    about = "The Ferrokube node agent: runs the pods bound to this node on a CRI runtime"
+)]
 pub struct Flags {
     /// The kubelet's config file (a KubeletConfiguration, kubelet.config.k8s.io/v1beta1).
     #[arg(long)]
@@ -86,6 +90,8 @@ struct FileConfig {
     tls_cert_file: Option<PathBuf>,
     tls_private_key_file: Option<PathBuf>,
     cgroup_driver: Option<String>,
+    cgroup_root: Option<String>,
+    pod_logs_dir: Option<PathBuf>,
     #[serde(flatten)]
     other: BTreeMap<String, serde_json::Value>,
 }
@@ -119,6 +125,10 @@ pub struct Config {
     pub healthz_bind_address: String,
     pub tls_cert_file: Option<PathBuf>,
     pub tls_private_key_file: Option<PathBuf>,
+    /// The cgroup pods go under (`<cgroupRoot>/kubepods/...`).
+    pub cgroup_root: String,
+    /// Where container logs go (`<podLogsDir>/<namespace>_<name>_<uid>/<container>/<restart>.log`).
+    pub pod_logs_dir: PathBuf,
     /// Config file fields this kubelet does not act on.
     pub ignored_fields: Vec<String>,
 }
@@ -148,7 +158,12 @@ pub fn default_eviction_hard() -> BTreeMap<String, String> {
     .collect()
 }
 
-fn duration(path: &std::path::Path, field: &str, value: Option<String>, default: Duration) -> Result<Duration, ConfigError> {
+fn duration(
+    path: &std::path::Path,
+    field: &str,
+    value: Option<String>,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
     match value {
         None => Ok(default),
         Some(v) => parse_go_duration_std(&v).map_err(|e| ConfigError::Invalid {
@@ -160,9 +175,7 @@ fn duration(path: &std::path::Path, field: &str, value: Option<String>, default:
 
 /// Parses a taint written as `key=value:Effect` or `key:Effect`.
 pub fn parse_taint(s: &str) -> Result<Taint, String> {
-    let (kv, effect) = s
-        .rsplit_once(':')
-        .ok_or_else(|| format!("invalid taint spec: {s}"))?;
+    let (kv, effect) = s.rsplit_once(':').ok_or_else(|| format!("invalid taint spec: {s}"))?;
     if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
         return Err(format!("invalid taint effect: {effect}, unsupported taint effect"));
     }
@@ -244,9 +257,24 @@ impl Config {
                 reason: "nodeLeaseDurationSeconds must be greater than 0".into(),
             });
         }
-        let update = duration(&path, "nodeStatusUpdateFrequency", f.node_status_update_frequency, Duration::from_secs(10))?;
-        let report = duration(&path, "nodeStatusReportFrequency", f.node_status_report_frequency, Duration::from_secs(300))?;
-        let timeout = duration(&path, "runtimeRequestTimeout", f.runtime_request_timeout, Duration::from_secs(120))?;
+        let update = duration(
+            &path,
+            "nodeStatusUpdateFrequency",
+            f.node_status_update_frequency,
+            Duration::from_secs(10),
+        )?;
+        let report = duration(
+            &path,
+            "nodeStatusReportFrequency",
+            f.node_status_report_frequency,
+            Duration::from_secs(300),
+        )?;
+        let timeout = duration(
+            &path,
+            "runtimeRequestTimeout",
+            f.runtime_request_timeout,
+            Duration::from_secs(120),
+        )?;
         let mut eviction_hard = f.eviction_hard.unwrap_or_else(default_eviction_hard);
         eviction_hard.retain(|_, v| !v.is_empty());
         Ok(Config {
@@ -286,6 +314,11 @@ impl Config {
             healthz_bind_address: f.healthz_bind_address.unwrap_or_else(|| "127.0.0.1".to_string()),
             tls_cert_file: f.tls_cert_file,
             tls_private_key_file: f.tls_private_key_file,
+            cgroup_root: f
+                .cgroup_root
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| "/".to_string()),
+            pod_logs_dir: f.pod_logs_dir.unwrap_or_else(|| PathBuf::from("/var/log/pods")),
             ignored_fields: f.other.into_keys().collect(),
         })
     }
@@ -364,18 +397,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.yaml");
         std::fs::write(&path, "apiVersion: v1\nkind: ConfigMap\n").unwrap();
-        let e = Config::load(&flags(&["--config", path.to_str().unwrap()])).unwrap_err().to_string();
+        let e = Config::load(&flags(&["--config", path.to_str().unwrap()]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected apiVersion kubelet.config.k8s.io/v1beta1"), "{e}");
         std::fs::write(
             &path,
             "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nnodeStatusUpdateFrequency: 10x\n",
         )
         .unwrap();
-        let e = Config::load(&flags(&["--config", path.to_str().unwrap()])).unwrap_err().to_string();
+        let e = Config::load(&flags(&["--config", path.to_str().unwrap()]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("nodeStatusUpdateFrequency: time: unknown unit"), "{e}");
-        let e = Config::load(&flags(&["--register-with-taints", "a=b:Sometimes"])).unwrap_err().to_string();
+        let e = Config::load(&flags(&["--register-with-taints", "a=b:Sometimes"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("invalid taint effect"), "{e}");
-        let e = Config::load(&flags(&["--config", "/nonexistent.yaml"])).unwrap_err().to_string();
+        let e = Config::load(&flags(&["--config", "/nonexistent.yaml"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("/nonexistent.yaml"), "{e}");
         assert!(Flags::try_parse_from(["kubelet", "--no-such-flag"]).is_err());
     }

@@ -3,3 +3,5 @@
 pub mod config;
 pub mod cri;
 pub mod node;
+pub mod podconfig;
+pub mod pods;

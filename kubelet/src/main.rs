@@ -30,7 +30,13 @@ async fn connect_runtime(config: &Config, metrics: Arc<CriMetrics>) -> anyhow::R
     ferrokube_kubelet::cri::socket_path(&config.container_runtime_endpoint)?;
     let mut logged = false;
     loop {
-        match Runtime::connect(&config.container_runtime_endpoint, config.runtime_request_timeout, metrics.clone()).await {
+        match Runtime::connect(
+            &config.container_runtime_endpoint,
+            config.runtime_request_timeout,
+            metrics.clone(),
+        )
+        .await
+        {
             Ok(rt) => match rt.version().await {
                 Ok(_) => return Ok(rt),
                 Err(e) if !logged => {
@@ -63,9 +69,9 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
             b.display()
         ),
         (Some(k), None) => anyhow::bail!("--kubeconfig {} does not exist", k.display()),
-        (None, _) => anyhow::bail!(
-            "--kubeconfig is required: this kubelet does not run standalone (without an apiserver) yet"
-        ),
+        (None, _) => {
+            anyhow::bail!("--kubeconfig is required: this kubelet does not run standalone (without an apiserver) yet")
+        }
     };
 
     let metrics = Arc::new(CriMetrics::new());
@@ -89,18 +95,36 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         .with_context(|| format!("loading {}", kubeconfig.display()))?;
     let client = kube::Client::try_from(client_config).context("building the API client")?;
 
+    let ip = node_ip(&config);
     let agent = Arc::new(NodeAgent {
         machine: Machine::probe(&config.root_dir),
-        ip: node_ip(&config),
+        ip,
         runtime_version: format!("{}://{}", version.runtime_name, version.runtime_version),
         config: config.clone(),
+        client: client.clone(),
+        runtime: runtime.clone(),
+    });
+    let pods = ferrokube_kubelet::pods::PodManager::new(
+        ferrokube_kubelet::podconfig::NodeContext {
+            node_name: config.node_name.clone(),
+            node_ip: ip.to_string(),
+            cgroup_root: config.cgroup_root.clone(),
+            pod_logs_dir: config.pod_logs_dir.clone(),
+            cluster_dns: config.cluster_dns.clone(),
+            cluster_domain: config.cluster_domain.clone(),
+        },
         client,
         runtime,
-    });
+    );
 
     let healthz: SocketAddr = format!("{}:{}", config.healthz_bind_address, config.healthz_port)
         .parse()
-        .with_context(|| format!("healthzBindAddress {:?} is not an IP address", config.healthz_bind_address))?;
+        .with_context(|| {
+            format!(
+                "healthzBindAddress {:?} is not an IP address",
+                config.healthz_bind_address
+            )
+        })?;
     let (bound, _ops) = ferrokube_component_base::ops_server::serve(
         healthz,
         registry,
@@ -117,6 +141,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(agent.clone().run_lease(uid)));
     }
     tasks.push(tokio::spawn(agent.clone().run_status()));
+    tasks.push(tokio::spawn(pods.run()));
 
     ferrokube_component_base::shutdown::signal_received().await;
     tracing::info!("shutting down");

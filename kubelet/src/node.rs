@@ -47,7 +47,9 @@ pub struct Machine {
 }
 
 fn read_trimmed(path: &str) -> String {
-    std::fs::read_to_string(path).map(|s| s.trim().to_string()).unwrap_or_default()
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
 impl Machine {
@@ -64,9 +66,7 @@ impl Machine {
             .unwrap_or(0);
         let mut dir = root_dir.to_path_buf();
         while !dir.exists() && dir.pop() {}
-        let storage_bytes = rustix::fs::statvfs(&dir)
-            .map(|s| s.f_blocks * s.f_frsize)
-            .unwrap_or(0);
+        let storage_bytes = rustix::fs::statvfs(&dir).map(|s| s.f_blocks * s.f_frsize).unwrap_or(0);
         let os_image = std::fs::read_to_string("/etc/os-release")
             .ok()
             .and_then(|t| {
@@ -76,7 +76,9 @@ impl Machine {
             })
             .unwrap_or_else(|| "Linux".to_string());
         Machine {
-            cpus: std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(1),
+            cpus: std::thread::available_parallelism()
+                .map(|n| n.get() as u64)
+                .unwrap_or(1),
             memory_bytes: memory_kib * 1024,
             storage_bytes,
             machine_id: read_trimmed("/etc/machine-id"),
@@ -93,10 +95,7 @@ impl Machine {
 fn threshold_bytes(threshold: Option<&String>, total: u64) -> u64 {
     let Some(t) = threshold else { return 0 };
     if let Some(p) = t.strip_suffix('%') {
-        return p
-            .parse::<f64>()
-            .map(|p| (total as f64 * p / 100.0) as u64)
-            .unwrap_or(0);
+        return p.parse::<f64>().map(|p| (total as f64 * p / 100.0) as u64).unwrap_or(0);
     }
     ParsedQuantity::parse(t).map(|q| q.value().max(0) as u64).unwrap_or(0)
 }
@@ -188,7 +187,10 @@ impl NodeAgent {
         let mut capacity = BTreeMap::from([
             ("cpu".to_string(), q(m.cpus.to_string())),
             ("memory".to_string(), q(format!("{}Ki", m.memory_bytes / 1024))),
-            ("ephemeral-storage".to_string(), q(format!("{}Ki", m.storage_bytes / 1024))),
+            (
+                "ephemeral-storage".to_string(),
+                q(format!("{}Ki", m.storage_bytes / 1024)),
+            ),
             ("pods".to_string(), q(self.config.max_pods.to_string())),
             ("hugepages-1Gi".to_string(), q("0".into())),
             ("hugepages-2Mi".to_string(), q("0".into())),
@@ -218,7 +220,13 @@ impl NodeAgent {
                 "kubelet has sufficient memory available",
                 now,
             ),
-            condition("DiskPressure", false, "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now),
+            condition(
+                "DiskPressure",
+                false,
+                "KubeletHasNoDiskPressure",
+                "kubelet has no disk pressure",
+                now,
+            ),
             condition(
                 "PIDPressure",
                 false,
@@ -346,7 +354,10 @@ impl NodeAgent {
         match nodes.create(&PostParams::default(), &self.initial_node()).await {
             Ok(node) => Ok(node),
             Err(kube::Error::Api(s)) if s.is_already_exists() => {
-                let mut existing = nodes.get(&self.config.node_name).await.context("reading the existing node")?;
+                let mut existing = nodes
+                    .get(&self.config.node_name)
+                    .await
+                    .context("reading the existing node")?;
                 let labels = existing.metadata.labels.get_or_insert_with(BTreeMap::new);
                 let mut changed = false;
                 for (k, v) in self.labels() {
@@ -392,7 +403,11 @@ impl NodeAgent {
             }
             let patch = serde_json::json!({"status": status});
             match nodes
-                .patch_status(&self.config.node_name, &PatchParams::default(), &Patch::Strategic(patch))
+                .patch_status(
+                    &self.config.node_name,
+                    &PatchParams::default(),
+                    &Patch::Strategic(patch),
+                )
                 .await
             {
                 Ok(_) => {

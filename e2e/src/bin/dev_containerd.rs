@@ -19,7 +19,10 @@ fn main() -> anyhow::Result<()> {
                 std::fs::create_dir_all(dir.join(sub))?;
             }
             let dir = std::fs::canonicalize(&dir)?;
-            std::fs::write(dir.join("config.toml"), ferrokube_e2e::containerd::containerd_config(&dir))?;
+            std::fs::write(
+                dir.join("config.toml"),
+                ferrokube_e2e::containerd::containerd_config(&dir),
+            )?;
             std::fs::write(
                 dir.join("cni/10-bridge.conflist"),
                 ferrokube_e2e::containerd::cni_config("ferrokube", BRIDGE, cidr, &dir.join("ipam")),

@@ -8,9 +8,7 @@ fn main() -> anyhow::Result<()> {
     let (dir, server, node) = match args.as_slice() {
         [dir, server] => (dir, server, None),
         [dir, server, flag, node] if flag == "--node" => (dir, server, Some(node)),
-        _ => anyhow::bail!(
-            "usage: ferrokube-dev-pki <dir> <server-url, e.g. https://127.0.0.1:6443> [--node NAME]"
-        ),
+        _ => anyhow::bail!("usage: ferrokube-dev-pki <dir> <server-url, e.g. https://127.0.0.1:6443> [--node NAME]"),
     };
     let dir = std::path::PathBuf::from(dir);
     let pki = if dir.join("ca.crt").exists() {

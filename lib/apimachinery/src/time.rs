@@ -107,7 +107,9 @@ pub fn parse_go_duration(s: &str) -> Result<i64, String> {
         if int_part.is_empty() && frac_part.is_empty() {
             return Err(invalid());
         }
-        let unit_end = rest.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_end = rest
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit_name = &rest[..unit_end];
         let unit: u128 = match unit_name {
             "" => return Err(format!("time: missing unit in duration {quoted}")),
@@ -179,7 +181,10 @@ mod tests {
         ] {
             assert_eq!(parse_go_duration(s), Ok(n), "{s}");
         }
-        assert_eq!(parse_go_duration("5"), Err("time: missing unit in duration \"5\"".to_string()));
+        assert_eq!(
+            parse_go_duration("5"),
+            Err("time: missing unit in duration \"5\"".to_string())
+        );
         assert_eq!(
             parse_go_duration("1d"),
             Err("time: unknown unit \"d\" in duration \"1d\"".to_string())

@@ -1,0 +1,974 @@
+//! The pods bound to this node: a watch of the apiserver (`spec.nodeName=<node>`) feeds one worker per
+//! pod, and each worker drives the runtime towards the pod's spec, level-triggered: on every change of
+//! the pod and every second (a relist of the pod's CRI sandbox and containers, the part of upstream's
+//! PLEG this kubelet needs), it compares what the runtime runs with what the pod asks for, acts, and
+//! reports `status` through `pods/status` when it changed.
+//!
+//! Everything a worker needs survives a kubelet restart in the runtime itself: sandboxes and containers
+//! carry the pod's uid and the container's name in their labels and their restart count in the CRI
+//! attempt, so a new kubelet adopts running pods without restarting them.
+//!
+//! What a worker does (in upstream's order): a sandbox (recreated with the next attempt if it died,
+//! after its containers are killed); init containers one at a time, each to a zero exit (native sidecars,
+//! `restartPolicy: Always`, are started and left running); then the regular containers, restarted by
+//! `restartPolicy` with CrashLoopBackOff (10 s doubling to 5 min, reset after 10 min of running).
+//! Images present are used, `Never` never pulls, the rest are pulled (`ErrImagePull`, then
+//! `ImagePullBackOff`). A pod with a deletionTimestamp has its containers stopped within its grace
+//! period, its sandbox removed, and is then deleted from the API with grace 0.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferrokube_proto::runtime::v1 as api;
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
+    ContainerStatus, Pod, PodCondition, PodIP, PodStatus, Secret,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
+use kube::runtime::watcher;
+use parking_lot::Mutex;
+use tokio::sync::watch;
+
+use crate::cri::Runtime;
+use crate::podconfig::{self, NodeContext, POD_UID_LABEL};
+
+/// How often a worker relists its pod's CRI state without being told of a change.
+const RESYNC: Duration = Duration::from_secs(1);
+const BACKOFF_START: Duration = Duration::from_secs(10);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// A container that ran this long before it exited starts its backoff over.
+const BACKOFF_RESET: Duration = Duration::from_secs(600);
+
+/// The node's pod workers.
+pub struct PodManager {
+    pub node: NodeContext,
+    pub client: kube::Client,
+    pub runtime: Runtime,
+    workers: Mutex<HashMap<String, watch::Sender<Option<Pod>>>>,
+}
+
+impl PodManager {
+    pub fn new(node: NodeContext, client: kube::Client, runtime: Runtime) -> Arc<PodManager> {
+        Arc::new(PodManager {
+            node,
+            client,
+            runtime,
+            workers: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Watches this node's pods and keeps a worker per pod. Runs until the task is dropped.
+    pub async fn run(self: Arc<Self>) {
+        let pods: Api<Pod> = Api::all(self.client.clone());
+        let selector = format!("spec.nodeName={}", self.node.node_name);
+        let mut events = std::pin::pin!(watcher(pods, watcher::Config::default().fields(&selector)));
+        let mut listed: HashSet<String> = HashSet::new();
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(watcher::Event::Init) => listed.clear(),
+                Ok(watcher::Event::InitApply(pod)) => {
+                    listed.insert(podconfig::uid(&pod).to_string());
+                    self.clone().update(pod);
+                }
+                Ok(watcher::Event::InitDone) => {
+                    // Pods that went away while the watch was down.
+                    let gone: Vec<String> = self
+                        .workers
+                        .lock()
+                        .keys()
+                        .filter(|uid| !listed.contains(*uid))
+                        .cloned()
+                        .collect();
+                    for uid in gone {
+                        self.removed(&uid);
+                    }
+                    self.clone().clean_orphans(&listed).await;
+                }
+                Ok(watcher::Event::Apply(pod)) => self.clone().update(pod),
+                Ok(watcher::Event::Delete(pod)) => self.removed(podconfig::uid(&pod)),
+                Err(e) => tracing::warn!(error = %e, "pod watch failed; retrying"),
+            }
+        }
+    }
+
+    fn update(self: Arc<Self>, pod: Pod) {
+        let uid = podconfig::uid(&pod).to_string();
+        if uid.is_empty() {
+            return;
+        }
+        let mut workers = self.workers.lock();
+        match workers.get(&uid) {
+            Some(tx) => {
+                let _ = tx.send(Some(pod));
+            }
+            None => {
+                let (tx, rx) = watch::channel(Some(pod));
+                workers.insert(uid.clone(), tx);
+                let mgr = self.clone();
+                tokio::spawn(async move {
+                    Worker::new(mgr.clone(), uid.clone()).run(rx).await;
+                    mgr.workers.lock().remove(&uid);
+                });
+            }
+        }
+    }
+
+    /// The pod is gone from the API: its worker tears it down.
+    fn removed(&self, uid: &str) {
+        if let Some(tx) = self.workers.lock().get(uid) {
+            let _ = tx.send(None);
+        }
+    }
+
+    /// Sandboxes of pods the API no longer has (deleted while this kubelet was away) are torn down.
+    async fn clean_orphans(self: Arc<Self>, known: &HashSet<String>) {
+        let Ok(sandboxes) = self.runtime.list_pod_sandbox(None).await else {
+            return;
+        };
+        let orphans: HashSet<String> = sandboxes
+            .iter()
+            .filter_map(|s| s.labels.get(POD_UID_LABEL))
+            .filter(|uid| !known.contains(*uid))
+            .cloned()
+            .collect();
+        for uid in orphans {
+            tracing::info!(%uid, "removing the sandbox of a pod that no longer exists");
+            kill_pod(&self.runtime, &uid, Duration::from_secs(2), true).await;
+        }
+    }
+}
+
+/// The containers of one pod as the runtime has them: per container name, every attempt, newest last.
+#[derive(Debug, Default)]
+struct RuntimeState {
+    sandbox: Option<api::PodSandbox>,
+    sandbox_status: Option<api::PodSandboxStatus>,
+    dead_sandboxes: Vec<api::PodSandbox>,
+    containers: BTreeMap<String, Vec<api::ContainerStatus>>,
+}
+
+impl RuntimeState {
+    fn latest(&self, name: &str) -> Option<&api::ContainerStatus> {
+        self.containers.get(name).and_then(|v| v.last())
+    }
+
+    fn previous(&self, name: &str) -> Option<&api::ContainerStatus> {
+        self.containers
+            .get(name)
+            .and_then(|v| v.len().checked_sub(2).map(|i| &v[i]))
+    }
+
+    fn pod_ip(&self) -> String {
+        self.sandbox_status
+            .as_ref()
+            .and_then(|s| s.network.as_ref())
+            .map(|n| n.ip.clone())
+            .unwrap_or_default()
+    }
+}
+
+async fn runtime_state(runtime: &Runtime, uid: &str) -> Result<RuntimeState, crate::cri::CriError> {
+    let label = HashMap::from([(POD_UID_LABEL.to_string(), uid.to_string())]);
+    let mut sandboxes = runtime
+        .list_pod_sandbox(Some(api::PodSandboxFilter {
+            label_selector: label.clone(),
+            ..Default::default()
+        }))
+        .await?;
+    sandboxes.sort_by_key(|s| s.created_at);
+    let ready = sandboxes
+        .iter()
+        .rposition(|s| s.state == api::PodSandboxState::SandboxReady as i32);
+    let mut state = RuntimeState::default();
+    if let Some(i) = ready {
+        let sandbox = sandboxes.remove(i);
+        state.sandbox_status = runtime.pod_sandbox_status(&sandbox.id, false).await?.status;
+        state.sandbox = Some(sandbox);
+    }
+    state.dead_sandboxes = sandboxes;
+    let containers = runtime
+        .list_containers(Some(api::ContainerFilter {
+            label_selector: label,
+            ..Default::default()
+        }))
+        .await?;
+    for c in containers {
+        // Containers of dead sandboxes are history, not this sandbox's state.
+        if state.sandbox.as_ref().map(|s| &s.id) != Some(&c.pod_sandbox_id) {
+            continue;
+        }
+        let Some(status) = runtime.container_status(&c.id, false).await?.status else {
+            continue;
+        };
+        let name = status.metadata.as_ref().map(|m| m.name.clone()).unwrap_or_default();
+        state.containers.entry(name).or_default().push(status);
+    }
+    for attempts in state.containers.values_mut() {
+        attempts.sort_by_key(|s| s.metadata.as_ref().map(|m| m.attempt).unwrap_or(0));
+    }
+    Ok(state)
+}
+
+/// Stops every container of the pod `uid` within `grace`, then its sandboxes; with `remove`, deletes them.
+async fn kill_pod(runtime: &Runtime, uid: &str, grace: Duration, remove: bool) {
+    let label = HashMap::from([(POD_UID_LABEL.to_string(), uid.to_string())]);
+    let containers = runtime
+        .list_containers(Some(api::ContainerFilter {
+            label_selector: label.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_or_default();
+    let stops = containers
+        .iter()
+        .filter(|c| c.state == api::ContainerState::ContainerRunning as i32)
+        .map(|c| runtime.stop_container(&c.id, grace));
+    for r in futures::future::join_all(stops).await {
+        if let Err(e) = r {
+            tracing::warn!(%uid, error = %e, "stopping a container failed");
+        }
+    }
+    let sandboxes = runtime
+        .list_pod_sandbox(Some(api::PodSandboxFilter {
+            label_selector: label,
+            ..Default::default()
+        }))
+        .await
+        .unwrap_or_default();
+    for s in &sandboxes {
+        if let Err(e) = runtime.stop_pod_sandbox(&s.id).await {
+            tracing::warn!(%uid, error = %e, "stopping the sandbox failed");
+        }
+    }
+    if remove {
+        for c in &containers {
+            let _ = runtime.remove_container(&c.id).await;
+        }
+        for s in &sandboxes {
+            let _ = runtime.remove_pod_sandbox(&s.id).await;
+        }
+    }
+}
+
+/// Why a container is not running, when the runtime does not say (image pulls, backoff, create errors).
+#[derive(Debug, Clone)]
+struct Waiting {
+    reason: String,
+    message: String,
+}
+
+struct Worker {
+    mgr: Arc<PodManager>,
+    uid: String,
+    /// Per container name: when it may start again, and the current backoff step.
+    backoff: HashMap<String, (Instant, Duration)>,
+    waiting: HashMap<String, Waiting>,
+    start_time: Option<Time>,
+    last_status: Option<PodStatus>,
+}
+
+fn ts(nanos: i64) -> Option<Time> {
+    (nanos > 0)
+        .then(|| Timestamp::from_nanosecond(i128::from(nanos)).ok())
+        .flatten()
+        .map(Time)
+}
+
+fn restart_policy(pod: &Pod) -> &str {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.restart_policy.as_deref())
+        .unwrap_or("Always")
+}
+
+fn exited(s: &api::ContainerStatus) -> bool {
+    s.state == api::ContainerState::ContainerExited as i32
+}
+
+fn running(s: &api::ContainerStatus) -> bool {
+    s.state == api::ContainerState::ContainerRunning as i32
+}
+
+fn attempt(s: &api::ContainerStatus) -> u32 {
+    s.metadata.as_ref().map(|m| m.attempt).unwrap_or(0)
+}
+
+impl Worker {
+    fn new(mgr: Arc<PodManager>, uid: String) -> Worker {
+        Worker {
+            mgr,
+            uid,
+            backoff: HashMap::new(),
+            waiting: HashMap::new(),
+            start_time: None,
+            last_status: None,
+        }
+    }
+
+    async fn run(mut self, mut rx: watch::Receiver<Option<Pod>>) {
+        loop {
+            let pod = rx.borrow_and_update().clone();
+            match pod {
+                None => {
+                    kill_pod(&self.mgr.runtime, &self.uid, Duration::from_secs(2), true).await;
+                    return;
+                }
+                Some(pod) if pod.metadata.deletion_timestamp.is_some() => {
+                    self.terminate(&pod).await;
+                    return;
+                }
+                Some(pod) => {
+                    if let Err(e) = self.sync(&pod).await {
+                        tracing::warn!(pod = %podconfig::log_dir_name(&pod), error = %format!("{e:#}"), "error syncing pod; will retry");
+                    }
+                }
+            }
+            tokio::select! {
+                changed = rx.changed() => if changed.is_err() { return },
+                _ = tokio::time::sleep(RESYNC) => {}
+            }
+        }
+    }
+
+    /// Stops the pod within its grace period, reports its containers terminated, removes it from the
+    /// runtime and deletes it from the API (grace 0, this uid only).
+    async fn terminate(&mut self, pod: &Pod) {
+        let grace = pod
+            .metadata
+            .deletion_grace_period_seconds
+            .or_else(|| pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
+            .unwrap_or(30)
+            .max(2) as u64;
+        kill_pod(&self.mgr.runtime, &self.uid, Duration::from_secs(grace), false).await;
+        if let Ok(state) = runtime_state(&self.mgr.runtime, &self.uid).await {
+            let status = self.status(pod, &state);
+            let _ = self.report(pod, status).await;
+        }
+        kill_pod(&self.mgr.runtime, &self.uid, Duration::from_secs(2), true).await;
+        let pods: Api<Pod> = Api::namespaced(self.mgr.client.clone(), podconfig::namespace(pod));
+        let params = DeleteParams {
+            grace_period_seconds: Some(0),
+            preconditions: Some(Preconditions {
+                uid: Some(self.uid.clone()),
+                resource_version: None,
+            }),
+            ..Default::default()
+        };
+        match pods.delete(podconfig::name(pod), &params).await {
+            Ok(_) => tracing::info!(pod = %podconfig::log_dir_name(pod), "pod terminated and deleted"),
+            Err(kube::Error::Api(s)) if s.is_not_found() || s.is_conflict() => {}
+            Err(e) => {
+                tracing::warn!(pod = %podconfig::log_dir_name(pod), error = %e, "deleting the terminated pod failed")
+            }
+        }
+    }
+
+    async fn sync(&mut self, pod: &Pod) -> anyhow::Result<()> {
+        let rt = self.mgr.runtime.clone();
+        let mut state = runtime_state(&rt, &self.uid).await?;
+        let phase = self
+            .last_status
+            .as_ref()
+            .or(pod.status.as_ref())
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default();
+        let terminal = phase == "Succeeded" || phase == "Failed";
+        if !terminal {
+            if state.sandbox.is_none() {
+                self.create_sandbox(pod, &state).await?;
+                state = runtime_state(&rt, &self.uid).await?;
+            }
+            self.start_containers(pod, &state).await;
+            state = runtime_state(&rt, &self.uid).await?;
+        }
+        let status = self.status(pod, &state);
+        let finished = matches!(status.phase.as_deref(), Some("Succeeded" | "Failed"));
+        self.report(pod, status).await?;
+        if finished && state.sandbox.is_some() {
+            // A finished pod keeps no sandbox running (its containers have all exited).
+            kill_pod(&rt, &self.uid, Duration::from_secs(2), false).await;
+        }
+        Ok(())
+    }
+
+    async fn create_sandbox(&mut self, pod: &Pod, state: &RuntimeState) -> anyhow::Result<()> {
+        let rt = &self.mgr.runtime;
+        // A dead sandbox takes its containers with it: they are killed before the next attempt.
+        if !state.dead_sandboxes.is_empty() {
+            kill_pod(rt, &self.uid, Duration::from_secs(2), false).await;
+        }
+        let attempt = state
+            .dead_sandboxes
+            .iter()
+            .filter_map(|s| s.metadata.as_ref().map(|m| m.attempt + 1))
+            .max()
+            .unwrap_or(0);
+        let config = podconfig::sandbox_config(&self.mgr.node, pod, attempt);
+        std::fs::create_dir_all(&config.log_directory)?;
+        let handler = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.runtime_class_name.clone())
+            .unwrap_or_default();
+        rt.run_pod_sandbox(config, &handler).await?;
+        Ok(())
+    }
+
+    /// Starts what should run now: the next init container, or the regular containers.
+    async fn start_containers(&mut self, pod: &Pod, state: &RuntimeState) {
+        let Some(spec) = pod.spec.as_ref() else { return };
+        let policy = restart_policy(pod).to_string();
+        for init in spec.init_containers.iter().flatten() {
+            let sidecar = init.restart_policy.as_deref() == Some("Always");
+            match state.latest(&init.name) {
+                Some(s) if running(s) && sidecar => continue,
+                Some(s) if running(s) => return,
+                Some(s) if exited(s) && s.exit_code == 0 && !sidecar => continue,
+                Some(s) if exited(s) => {
+                    if sidecar || policy != "Never" {
+                        self.restart(pod, init, state, s).await;
+                    }
+                    if !sidecar {
+                        return;
+                    }
+                }
+                Some(s) => {
+                    // Created but not started (an earlier start failed halfway).
+                    let _ = self.mgr.runtime.start_container(&s.id).await;
+                    if !sidecar {
+                        return;
+                    }
+                }
+                None => {
+                    self.start(pod, init, state, 0).await;
+                    if !sidecar {
+                        return;
+                    }
+                }
+            }
+        }
+        for c in &spec.containers {
+            match state.latest(&c.name) {
+                Some(s) if running(s) => {}
+                Some(s) if exited(s) => {
+                    let again = match policy.as_str() {
+                        "Always" => true,
+                        "OnFailure" => s.exit_code != 0,
+                        _ => false,
+                    };
+                    if again {
+                        self.restart(pod, c, state, s).await;
+                    }
+                }
+                Some(s) => {
+                    let _ = self.mgr.runtime.start_container(&s.id).await;
+                }
+                None => self.start(pod, c, state, 0).await,
+            }
+        }
+    }
+
+    /// Starts the next attempt of an exited container once its backoff allows.
+    async fn restart(&mut self, pod: &Pod, c: &Container, state: &RuntimeState, last: &api::ContainerStatus) {
+        let now = Instant::now();
+        let ran = Duration::from_nanos(last.finished_at.saturating_sub(last.started_at).max(0) as u64);
+        let entry = self.backoff.get(&c.name).copied();
+        let step = match entry {
+            _ if ran >= BACKOFF_RESET => BACKOFF_START,
+            Some((_, step)) => step,
+            None => BACKOFF_START,
+        };
+        // The first restart waits the first step after the exit.
+        let until = match entry {
+            Some((until, _)) if ran < BACKOFF_RESET => until,
+            _ => {
+                let until = now + step;
+                self.backoff.insert(c.name.clone(), (until, step));
+                until
+            }
+        };
+        if now < until {
+            self.waiting.insert(
+                c.name.clone(),
+                Waiting {
+                    reason: "CrashLoopBackOff".into(),
+                    message: format!(
+                        "back-off {} restarting failed container={} pod={}_{}({})",
+                        go_duration(step),
+                        c.name,
+                        podconfig::name(pod),
+                        podconfig::namespace(pod),
+                        self.uid
+                    ),
+                },
+            );
+            return;
+        }
+        self.backoff.insert(
+            c.name.clone(),
+            (now + (step * 2).min(BACKOFF_MAX), (step * 2).min(BACKOFF_MAX)),
+        );
+        self.start(pod, c, state, attempt(last) + 1).await;
+    }
+
+    /// Pulls the image if needed, creates and starts attempt `n` of `c`.
+    async fn start(&mut self, pod: &Pod, c: &Container, state: &RuntimeState, n: u32) {
+        let rt = self.mgr.runtime.clone();
+        let Some(sandbox) = state.sandbox.as_ref() else { return };
+        let image = c.image.clone().unwrap_or_default();
+        if let Err(w) = self.ensure_image(pod, c, &image).await {
+            self.waiting.insert(c.name.clone(), w);
+            return;
+        }
+        let resolved = match self.resolve_env(pod, c).await {
+            Ok(r) => r,
+            Err(message) => {
+                self.waiting.insert(
+                    c.name.clone(),
+                    Waiting {
+                        reason: "CreateContainerConfigError".into(),
+                        message,
+                    },
+                );
+                return;
+            }
+        };
+        let node = &self.mgr.node;
+        let config = podconfig::container_config(node, pod, c, n, &state.pod_ip(), &resolved);
+        let sandbox_config =
+            podconfig::sandbox_config(node, pod, sandbox.metadata.as_ref().map(|m| m.attempt).unwrap_or(0));
+        let _ = std::fs::create_dir_all(std::path::Path::new(&sandbox_config.log_directory).join(&c.name));
+        let id = match rt.create_container(&sandbox.id, config, sandbox_config).await {
+            Ok(id) => id,
+            Err(e) => {
+                self.waiting.insert(
+                    c.name.clone(),
+                    Waiting {
+                        reason: "CreateContainerError".into(),
+                        message: e.to_string(),
+                    },
+                );
+                return;
+            }
+        };
+        if let Err(e) = rt.start_container(&id).await {
+            self.waiting.insert(
+                c.name.clone(),
+                Waiting {
+                    reason: "RunContainerError".into(),
+                    message: e.to_string(),
+                },
+            );
+            return;
+        }
+        self.waiting.remove(&c.name);
+    }
+
+    async fn ensure_image(&mut self, pod: &Pod, c: &Container, image: &str) -> Result<(), Waiting> {
+        let rt = &self.mgr.runtime;
+        let policy = c.image_pull_policy.as_deref().unwrap_or("IfNotPresent");
+        let present = rt.image_status(image).await.map_err(|e| Waiting {
+            reason: "ErrImagePull".into(),
+            message: e.to_string(),
+        })?;
+        if present.is_some() && policy != "Always" {
+            return Ok(());
+        }
+        if policy == "Never" {
+            return Err(Waiting {
+                reason: "ErrImageNeverPull".into(),
+                message: format!("Container image \"{image}\" is not present with pull policy of Never"),
+            });
+        }
+        let key = format!("image:{}", c.name);
+        if let Some((until, _)) = self.backoff.get(&key)
+            && Instant::now() < *until
+        {
+            return Err(Waiting {
+                reason: "ImagePullBackOff".into(),
+                message: format!("Back-off pulling image \"{image}\""),
+            });
+        }
+        match rt
+            .pull_image(image, None, Some(podconfig::sandbox_config(&self.mgr.node, pod, 0)))
+            .await
+        {
+            Ok(_) => {
+                self.backoff.remove(&key);
+                Ok(())
+            }
+            Err(e) => {
+                let step = self
+                    .backoff
+                    .get(&key)
+                    .map(|(_, s)| (*s * 2).min(BACKOFF_MAX))
+                    .unwrap_or(BACKOFF_START);
+                self.backoff.insert(key, (Instant::now() + step, step));
+                Err(Waiting {
+                    reason: "ErrImagePull".into(),
+                    message: format!("failed to pull image \"{image}\": {e}"),
+                })
+            }
+        }
+    }
+
+    /// Values of the container's ConfigMap and Secret references: `configMapKeyRef`/`secretKeyRef` by
+    /// variable name, `envFrom` entries as `envFrom:<name>`. A missing required source is an error message.
+    async fn resolve_env(&self, pod: &Pod, c: &Container) -> Result<BTreeMap<String, String>, String> {
+        let ns = podconfig::namespace(pod);
+        let cms: Api<ConfigMap> = Api::namespaced(self.mgr.client.clone(), ns);
+        let secrets: Api<Secret> = Api::namespaced(self.mgr.client.clone(), ns);
+        let mut out = BTreeMap::new();
+        for from in c.env_from.iter().flatten() {
+            let prefix = from.prefix.clone().unwrap_or_default();
+            if let Some(r) = &from.config_map_ref {
+                match cms.get_opt(&r.name).await.map_err(|e| e.to_string())? {
+                    Some(cm) => {
+                        for (k, v) in cm.data.unwrap_or_default() {
+                            out.insert(format!("envFrom:{prefix}{k}"), v);
+                        }
+                    }
+                    None if r.optional == Some(true) => {}
+                    None => return Err(format!("configmap \"{}\" not found", r.name)),
+                }
+            }
+            if let Some(r) = &from.secret_ref {
+                match secrets.get_opt(&r.name).await.map_err(|e| e.to_string())? {
+                    Some(s) => {
+                        for (k, v) in s.data.unwrap_or_default() {
+                            out.insert(
+                                format!("envFrom:{prefix}{k}"),
+                                String::from_utf8_lossy(&v.0).into_owned(),
+                            );
+                        }
+                    }
+                    None if r.optional == Some(true) => {}
+                    None => return Err(format!("secret \"{}\" not found", r.name)),
+                }
+            }
+        }
+        for e in c.env.iter().flatten() {
+            let Some(from) = &e.value_from else { continue };
+            if let Some(r) = &from.config_map_key_ref {
+                let value = cms
+                    .get_opt(&r.name)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .and_then(|cm| cm.data.and_then(|d| d.get(&r.key).cloned()));
+                match value {
+                    Some(v) => {
+                        out.insert(e.name.clone(), v);
+                    }
+                    None if r.optional == Some(true) => {}
+                    None => return Err(format!("couldn't find key {} in ConfigMap {ns}/{}", r.key, r.name)),
+                }
+            }
+            if let Some(r) = &from.secret_key_ref {
+                let value = secrets
+                    .get_opt(&r.name)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .and_then(|s| {
+                        s.data
+                            .and_then(|d| d.get(&r.key).map(|b| String::from_utf8_lossy(&b.0).into_owned()))
+                    });
+                match value {
+                    Some(v) => {
+                        out.insert(e.name.clone(), v);
+                    }
+                    None if r.optional == Some(true) => {}
+                    None => return Err(format!("couldn't find key {} in Secret {ns}/{}", r.key, r.name)),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn container_status(&self, c: &Container, state: &RuntimeState, regular_waiting_reason: &str) -> ContainerStatus {
+        let image = c.image.clone().unwrap_or_default();
+        let latest = state.latest(&c.name);
+        let to_state = |s: &api::ContainerStatus| -> ContainerState {
+            if running(s) {
+                ContainerState {
+                    running: Some(ContainerStateRunning {
+                        started_at: ts(s.started_at),
+                    }),
+                    ..Default::default()
+                }
+            } else if exited(s) {
+                let reason = if !s.reason.is_empty() {
+                    s.reason.clone()
+                } else if s.exit_code == 0 {
+                    "Completed".into()
+                } else {
+                    "Error".into()
+                };
+                ContainerState {
+                    terminated: Some(ContainerStateTerminated {
+                        exit_code: s.exit_code,
+                        reason: Some(reason),
+                        message: (!s.message.is_empty()).then(|| s.message.clone()),
+                        started_at: ts(s.started_at),
+                        finished_at: ts(s.finished_at),
+                        container_id: Some(format!("containerd://{}", s.id)),
+                        signal: None,
+                    }),
+                    ..Default::default()
+                }
+            } else {
+                ContainerState {
+                    waiting: Some(ContainerStateWaiting {
+                        reason: Some("ContainerCreating".into()),
+                        message: None,
+                    }),
+                    ..Default::default()
+                }
+            }
+        };
+        let mut current = match latest {
+            Some(s) => to_state(s),
+            None => ContainerState {
+                waiting: Some(ContainerStateWaiting {
+                    reason: Some(regular_waiting_reason.into()),
+                    message: None,
+                }),
+                ..Default::default()
+            },
+        };
+        let mut last_state = state.previous(&c.name).map(to_state);
+        if let Some(w) = self.waiting.get(&c.name)
+            && latest.is_none_or(|s| !running(s))
+        {
+            // A container waiting to restart shows its last run as lastState.
+            if let Some(s) = latest.filter(|s| exited(s)) {
+                last_state = Some(to_state(s));
+            }
+            current = ContainerState {
+                waiting: Some(ContainerStateWaiting {
+                    reason: Some(w.reason.clone()),
+                    message: Some(w.message.clone()),
+                }),
+                ..Default::default()
+            };
+        }
+        let is_running = latest.is_some_and(running);
+        ContainerStatus {
+            name: c.name.clone(),
+            image,
+            image_id: latest.map(|s| s.image_ref.clone()).unwrap_or_default(),
+            container_id: latest.map(|s| format!("containerd://{}", s.id)),
+            restart_count: latest.map(|s| attempt(s) as i32).unwrap_or(0),
+            ready: is_running,
+            started: Some(is_running),
+            state: Some(current),
+            last_state: Some(last_state.unwrap_or_default()),
+            ..Default::default()
+        }
+    }
+
+    /// The pod's status from the runtime's view, in upstream's shape.
+    fn status(&mut self, pod: &Pod, state: &RuntimeState) -> PodStatus {
+        let spec = pod.spec.clone().unwrap_or_default();
+        let policy = restart_policy(pod);
+        let now = Time(Timestamp::now());
+        let start_time = self
+            .start_time
+            .get_or_insert_with(|| {
+                pod.status
+                    .as_ref()
+                    .and_then(|s| s.start_time.clone())
+                    .unwrap_or(now.clone())
+            })
+            .clone();
+
+        let inits: Vec<&Container> = spec.init_containers.iter().flatten().collect();
+        let mut pending_inits = Vec::new();
+        let mut init_failed = false;
+        for init in &inits {
+            let sidecar = init.restart_policy.as_deref() == Some("Always");
+            match state.latest(&init.name) {
+                Some(s) if sidecar && running(s) => {}
+                Some(s) if !sidecar && exited(s) && s.exit_code == 0 => {}
+                Some(s) if !sidecar && exited(s) && policy == "Never" => {
+                    init_failed = true;
+                    pending_inits.push(init.name.clone());
+                }
+                _ => pending_inits.push(init.name.clone()),
+            }
+        }
+        let initialized = pending_inits.is_empty();
+        let regular_reason = if initialized {
+            "ContainerCreating"
+        } else {
+            "PodInitializing"
+        };
+        let init_statuses: Vec<ContainerStatus> = inits
+            .iter()
+            .map(|c| self.container_status(c, state, "PodInitializing"))
+            .collect();
+        let statuses: Vec<ContainerStatus> = spec
+            .containers
+            .iter()
+            .map(|c| self.container_status(c, state, regular_reason))
+            .collect();
+
+        // Upstream's getPhase: a container waiting for its first run keeps the pod Pending; one waiting
+        // to restart counts as stopped.
+        let (mut waiting, mut running_n, mut stopped, mut succeeded) = (0, 0, 0, 0);
+        for st in &statuses {
+            let current = st.state.as_ref();
+            if current.and_then(|x| x.running.as_ref()).is_some() {
+                running_n += 1;
+            } else if let Some(t) = current.and_then(|x| x.terminated.as_ref()) {
+                stopped += 1;
+                if t.exit_code == 0 {
+                    succeeded += 1;
+                }
+            } else if st.last_state.as_ref().and_then(|l| l.terminated.as_ref()).is_some() {
+                stopped += 1;
+            } else {
+                waiting += 1;
+            }
+        }
+        let phase = if init_failed {
+            "Failed"
+        } else if !initialized || waiting > 0 {
+            "Pending"
+        } else if running_n > 0 {
+            "Running"
+        } else if stopped > 0 {
+            match policy {
+                "Always" => "Running",
+                _ if stopped == succeeded => "Succeeded",
+                "Never" => "Failed",
+                _ => "Running",
+            }
+        } else {
+            "Pending"
+        };
+
+        let unready: Vec<String> = statuses.iter().filter(|s| !s.ready).map(|s| s.name.clone()).collect();
+        let condition = |kind: &str, ok: bool, reason: Option<&str>, message: Option<String>| -> PodCondition {
+            let previous = self
+                .last_status
+                .as_ref()
+                .or(pod.status.as_ref())
+                .and_then(|s| s.conditions.as_ref())
+                .and_then(|c| c.iter().find(|c| c.type_ == kind));
+            let status = if ok { "True" } else { "False" };
+            PodCondition {
+                type_: kind.to_string(),
+                status: status.to_string(),
+                reason: (!ok).then(|| reason.map(str::to_string)).flatten(),
+                message: (!ok).then_some(message).flatten(),
+                last_transition_time: match previous {
+                    Some(p) if p.status == status => p.last_transition_time.clone(),
+                    _ => Some(now.clone()),
+                },
+                last_probe_time: None,
+                observed_generation: None,
+            }
+        };
+        let done = matches!(phase, "Succeeded" | "Failed");
+        let sandbox_ready = state.sandbox.is_some();
+        let containers_ready = unready.is_empty() && !done;
+        let not_ready_message = format!("containers with unready status: [{}]", unready.join(" "));
+        let conditions = vec![
+            condition("PodReadyToStartContainers", sandbox_ready, None, None),
+            condition(
+                "Initialized",
+                initialized,
+                Some("ContainersNotInitialized"),
+                Some(format!(
+                    "containers with incomplete status: [{}]",
+                    pending_inits.join(" ")
+                )),
+            ),
+            condition(
+                "Ready",
+                containers_ready,
+                Some(if done { "PodCompleted" } else { "ContainersNotReady" }),
+                Some(not_ready_message.clone()),
+            ),
+            condition(
+                "ContainersReady",
+                containers_ready,
+                Some(if done { "PodCompleted" } else { "ContainersNotReady" }),
+                Some(not_ready_message),
+            ),
+            condition("PodScheduled", true, None, None),
+        ];
+        let pod_ip = state.pod_ip();
+        let mut pod_ips: Vec<PodIP> = Vec::new();
+        if spec.host_network.unwrap_or(false) {
+            pod_ips.push(PodIP {
+                ip: self.mgr.node.node_ip.clone(),
+            });
+        } else if !pod_ip.is_empty() {
+            pod_ips.push(PodIP { ip: pod_ip.clone() });
+            for extra in state
+                .sandbox_status
+                .as_ref()
+                .and_then(|s| s.network.as_ref())
+                .map(|n| n.additional_ips.clone())
+                .unwrap_or_default()
+            {
+                pod_ips.push(PodIP { ip: extra.ip });
+            }
+        }
+        PodStatus {
+            phase: Some(phase.to_string()),
+            conditions: Some(conditions),
+            host_ip: Some(self.mgr.node.node_ip.clone()),
+            host_ips: Some(vec![k8s_openapi::api::core::v1::HostIP {
+                ip: self.mgr.node.node_ip.clone(),
+            }]),
+            pod_ip: pod_ips.first().map(|p| p.ip.clone()),
+            pod_ips: (!pod_ips.is_empty()).then_some(pod_ips),
+            start_time: Some(start_time),
+            qos_class: Some(podconfig::qos_class(pod).to_string()),
+            container_statuses: Some(statuses),
+            init_container_statuses: (!init_statuses.is_empty()).then_some(init_statuses),
+            ..Default::default()
+        }
+    }
+
+    /// Sends the status when it changed since the last report.
+    async fn report(&mut self, pod: &Pod, status: PodStatus) -> anyhow::Result<()> {
+        if self.last_status.as_ref() == Some(&status) {
+            return Ok(());
+        }
+        let pods: Api<Pod> = Api::namespaced(self.mgr.client.clone(), podconfig::namespace(pod));
+        let patch = serde_json::json!({"status": status});
+        pods.patch_status(podconfig::name(pod), &PatchParams::default(), &Patch::Merge(patch))
+            .await?;
+        self.last_status = Some(status);
+        Ok(())
+    }
+}
+
+/// A duration as Go prints it (`10s`, `1m20s`, `5m0s`), for backoff messages.
+fn go_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_messages_print_go_durations() {
+        assert_eq!(go_duration(Duration::from_secs(10)), "10s");
+        assert_eq!(go_duration(Duration::from_secs(80)), "1m20s");
+        assert_eq!(go_duration(Duration::from_secs(300)), "5m0s");
+    }
+}

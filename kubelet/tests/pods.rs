@@ -1,0 +1,228 @@
+//! Pods on a real containerd through the kubelet binary: init containers, a native sidecar and a main
+//! container reach Ready; exit codes drive the phase by restart policy; a missing image with
+//! `imagePullPolicy: Never` waits with ErrImageNeverPull; a crashing container goes into
+//! CrashLoopBackOff; the environment (values, `$(VAR)`, fieldRefs, ConfigMap keys) reaches the process;
+//! a kubelet killed with SIGKILL is replaced and adopts the running pod without restarting it; deleting a
+//! pod stops it and the kubelet removes it from the API.
+
+mod common;
+
+use std::time::Duration;
+
+use ferrokube_images::BUSYBOX_IMAGE;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use kube::Api;
+use kube::api::{DeleteParams, PostParams};
+use serde_json::json;
+
+fn pod(name: &str, node: &str, spec: serde_json::Value) -> Pod {
+    let mut spec = spec;
+    spec["nodeName"] = json!(node);
+    spec["terminationGracePeriodSeconds"] = json!(2);
+    serde_json::from_value(json!({"metadata": {"name": name, "namespace": "default"}, "spec": spec})).unwrap()
+}
+
+fn phase(p: &Pod) -> &str {
+    p.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("")
+}
+
+fn condition(p: &Pod, kind: &str) -> String {
+    p.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|c| c.iter().find(|c| c.type_ == kind))
+        .map(|c| c.status.clone())
+        .unwrap_or_default()
+}
+
+async fn wait_for(c: &common::Cluster, pods: &Api<Pod>, name: &str, what: &str, f: impl Fn(&Pod) -> bool) -> Pod {
+    c.wait(Duration::from_secs(30), &format!("pod {name}: {what}"), || async {
+        pods.get_opt(name).await.ok().flatten().filter(|p| f(p))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pods_run_report_restart_survive_a_kubelet_crash_and_terminate() {
+    let mut c = common::Cluster::start("", &[]).await;
+    let node = c.name.clone();
+    let pods: Api<Pod> = Api::namespaced(c.client.clone(), "default");
+    let cms: Api<ConfigMap> = Api::namespaced(c.client.clone(), "default");
+    cms.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "settings"}, "data": {"color": "blue"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+
+    // Init container, native sidecar, main container; environment from values, fields and a ConfigMap.
+    let web = pod(
+        "web",
+        &node,
+        json!({
+            "initContainers": [
+                {"name": "setup", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", "exit 0"]},
+                {"name": "sidecar", "image": BUSYBOX_IMAGE, "restartPolicy": "Always", "command": ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]}
+            ],
+            "containers": [{
+                "name": "main", "image": BUSYBOX_IMAGE,
+                "command": ["sh", "-c", "echo $(GREETING) $POD_NAME $COLOR pid=$$$$; trap 'exit 0' TERM; while :; do sleep 1; done"],
+                "env": [
+                    {"name": "WHO", "value": "world"},
+                    {"name": "GREETING", "value": "hello-$(WHO)"},
+                    {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                    {"name": "COLOR", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "color"}}}
+                ]
+            }]
+        }),
+    );
+    pods.create(&PostParams::default(), &web).await.unwrap();
+    let running = wait_for(&c, &pods, "web", "Running and Ready", |p| {
+        phase(p) == "Running" && condition(p, "Ready") == "True"
+    })
+    .await;
+    let status = running.status.clone().unwrap();
+    let ip = status.pod_ip.clone().unwrap_or_default();
+    assert!(ip.starts_with("10.100."), "pod IP {ip}");
+    assert_eq!(status.host_ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(status.qos_class.as_deref(), Some("BestEffort"));
+    for kind in [
+        "PodScheduled",
+        "PodReadyToStartContainers",
+        "Initialized",
+        "ContainersReady",
+    ] {
+        assert_eq!(condition(&running, kind), "True", "{kind}");
+    }
+    let inits = status.init_container_statuses.clone().unwrap();
+    let setup = inits[0]
+        .state
+        .as_ref()
+        .unwrap()
+        .terminated
+        .as_ref()
+        .expect("setup ran to completion");
+    assert_eq!((setup.exit_code, setup.reason.as_deref()), (0, Some("Completed")));
+    assert!(
+        inits[1].state.as_ref().unwrap().running.is_some(),
+        "the sidecar keeps running"
+    );
+    let main = &status.container_statuses.clone().unwrap()[0];
+    assert!(main.state.as_ref().unwrap().running.is_some());
+    assert_eq!(main.restart_count, 0);
+    let main_id = main.container_id.clone().unwrap();
+    assert!(main_id.starts_with("containerd://"), "{main_id}");
+    let uid = running.metadata.uid.clone().unwrap();
+    let log = c.dir.path().join(format!("logs/default_web_{uid}/main/0.log"));
+    let text = c
+        .wait(Duration::from_secs(10), "the container's log", || async {
+            std::fs::read_to_string(&log).ok().filter(|t| t.contains("hello"))
+        })
+        .await;
+    // `$$$$` is `$$` for the shell once the kubelet expands it: the main process is PID 1 of its own
+    // PID namespace.
+    assert!(text.contains("stdout F hello-world web blue pid=1"), "{text}");
+
+    // Exit codes and restart policies.
+    pods.create(&PostParams::default(), &pod("fails", &node, json!({"restartPolicy": "Never", "containers": [{"name": "c", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", "exit 3"]}]})))
+        .await
+        .unwrap();
+    pods.create(&PostParams::default(), &pod("succeeds", &node, json!({"restartPolicy": "OnFailure", "containers": [{"name": "c", "image": BUSYBOX_IMAGE, "command": ["true"]}]})))
+        .await
+        .unwrap();
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "crashes",
+            &node,
+            json!({"containers": [{"name": "c", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", "exit 1"]}]}),
+        ),
+    )
+    .await
+    .unwrap();
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "noimage",
+            &node,
+            json!({"containers": [{"name": "c", "image": "ferrokube.local/absent:1", "imagePullPolicy": "Never"}]}),
+        ),
+    )
+    .await
+    .unwrap();
+    let failed = wait_for(&c, &pods, "fails", "Failed", |p| phase(p) == "Failed").await;
+    let t = failed.status.unwrap().container_statuses.unwrap()[0]
+        .state
+        .clone()
+        .unwrap()
+        .terminated
+        .unwrap();
+    assert_eq!((t.exit_code, t.reason.as_deref()), (3, Some("Error")));
+    wait_for(&c, &pods, "succeeds", "Succeeded", |p| phase(p) == "Succeeded").await;
+    let waiting_reason = |p: &Pod| {
+        p.status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .and_then(|s| s[0].state.as_ref())
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.clone())
+            .unwrap_or_default()
+    };
+    let crashing = wait_for(&c, &pods, "crashes", "CrashLoopBackOff", |p| {
+        waiting_reason(p) == "CrashLoopBackOff"
+    })
+    .await;
+    let cs = &crashing.status.as_ref().unwrap().container_statuses.as_ref().unwrap()[0];
+    assert_eq!(
+        cs.last_state.as_ref().unwrap().terminated.as_ref().unwrap().exit_code,
+        1
+    );
+    assert_eq!(
+        phase(&crashing),
+        "Running",
+        "a container waiting to restart keeps the pod Running"
+    );
+    let noimage = wait_for(&c, &pods, "noimage", "ErrImageNeverPull", |p| {
+        waiting_reason(p) == "ErrImageNeverPull"
+    })
+    .await;
+    assert_eq!(phase(&noimage), "Pending");
+
+    // A kubelet crash leaves the containers alone; the next kubelet adopts them.
+    c.kill_kubelet();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    c.start_kubelet();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = pods.get("web").await.unwrap();
+    let main = &after.status.unwrap().container_statuses.unwrap()[0];
+    assert_eq!(
+        main.container_id.as_deref(),
+        Some(main_id.as_str()),
+        "the same container"
+    );
+    assert_eq!(main.restart_count, 0);
+    assert!(main.state.as_ref().unwrap().running.is_some());
+
+    // Deletion: the kubelet stops the pod and deletes it from the API.
+    pods.delete("web", &DeleteParams::default()).await.unwrap();
+    c.wait(Duration::from_secs(30), "web deleted by the kubelet", || async {
+        matches!(pods.get_opt("web").await, Ok(None)).then_some(())
+    })
+    .await;
+    let filter = format!("labels.\"io.kubernetes.pod.uid\"=={uid}");
+    let left = c.runtime.ctr(&["containers", "ls", "-q", &filter]).unwrap();
+    assert!(
+        left.trim().is_empty(),
+        "the deleted pod's containers and sandbox are removed: {left}"
+    );
+    // The filter finds the pods that remain.
+    let failed_uid = pods.get("fails").await.unwrap().metadata.uid.unwrap();
+    let filter = format!("labels.\"io.kubernetes.pod.uid\"=={failed_uid}");
+    assert!(
+        !c.runtime
+            .ctr(&["containers", "ls", "-q", &filter])
+            .unwrap()
+            .trim()
+            .is_empty()
+    );
+}
