@@ -5,3 +5,4 @@ pub mod cri;
 pub mod node;
 pub mod podconfig;
 pub mod pods;
+pub mod probe;

@@ -261,9 +261,22 @@ struct Waiting {
     message: String,
 }
 
+/// The probe results of one run of a container (one CRI container id).
+#[derive(Debug, Default)]
+struct Probes {
+    id: String,
+    /// The startup probe passed (or there is none).
+    started: bool,
+    /// The readiness probe's verdict (false until its first success; true when there is none).
+    ready: bool,
+    /// Per probe kind: when it last ran, consecutive successes, consecutive failures.
+    runs: HashMap<&'static str, (Instant, i32, i32)>,
+}
+
 struct Worker {
     mgr: Arc<PodManager>,
     uid: String,
+    probes: HashMap<String, Probes>,
     /// Per container name: when it may start again, and the current backoff step.
     backoff: HashMap<String, (Instant, Duration)>,
     waiting: HashMap<String, Waiting>,
@@ -302,6 +315,7 @@ impl Worker {
         Worker {
             mgr,
             uid,
+            probes: HashMap::new(),
             backoff: HashMap::new(),
             waiting: HashMap::new(),
             start_time: None,
@@ -384,6 +398,9 @@ impl Worker {
             }
             self.start_containers(pod, &state).await;
             state = runtime_state(&rt, &self.uid).await?;
+            if self.run_probes(pod, &state).await {
+                state = runtime_state(&rt, &self.uid).await?;
+            }
         }
         let status = self.status(pod, &state);
         let finished = matches!(status.phase.as_deref(), Some("Succeeded" | "Failed"));
@@ -472,47 +489,132 @@ impl Worker {
         }
     }
 
-    /// Starts the next attempt of an exited container once its backoff allows.
+    /// Starts the next attempt of an exited container, unless it is backing off: the first restart is
+    /// immediate, then each waits twice as long (10 s to 5 min) unless the container had run 10 minutes.
     async fn restart(&mut self, pod: &Pod, c: &Container, state: &RuntimeState, last: &api::ContainerStatus) {
         let now = Instant::now();
         let ran = Duration::from_nanos(last.finished_at.saturating_sub(last.started_at).max(0) as u64);
-        let entry = self.backoff.get(&c.name).copied();
-        let step = match entry {
-            _ if ran >= BACKOFF_RESET => BACKOFF_START,
-            Some((_, step)) => step,
-            None => BACKOFF_START,
-        };
-        // The first restart waits the first step after the exit.
-        let until = match entry {
-            Some((until, _)) if ran < BACKOFF_RESET => until,
-            _ => {
-                let until = now + step;
-                self.backoff.insert(c.name.clone(), (until, step));
-                until
+        let next = match self.backoff.get(&c.name).copied() {
+            Some((until, step)) if ran < BACKOFF_RESET && now < until => {
+                self.waiting.insert(
+                    c.name.clone(),
+                    Waiting {
+                        reason: "CrashLoopBackOff".into(),
+                        message: format!(
+                            "back-off {} restarting failed container={} pod={}_{}({})",
+                            go_duration(step),
+                            c.name,
+                            podconfig::name(pod),
+                            podconfig::namespace(pod),
+                            self.uid
+                        ),
+                    },
+                );
+                return;
             }
+            Some((_, step)) if ran < BACKOFF_RESET => (step * 2).min(BACKOFF_MAX),
+            _ => BACKOFF_START,
         };
-        if now < until {
-            self.waiting.insert(
-                c.name.clone(),
-                Waiting {
-                    reason: "CrashLoopBackOff".into(),
-                    message: format!(
-                        "back-off {} restarting failed container={} pod={}_{}({})",
-                        go_duration(step),
-                        c.name,
-                        podconfig::name(pod),
-                        podconfig::namespace(pod),
-                        self.uid
-                    ),
-                },
-            );
-            return;
-        }
-        self.backoff.insert(
-            c.name.clone(),
-            (now + (step * 2).min(BACKOFF_MAX), (step * 2).min(BACKOFF_MAX)),
-        );
+        self.backoff.insert(c.name.clone(), (now + next, next));
         self.start(pod, c, state, attempt(last) + 1).await;
+    }
+
+    /// Runs the probes that are due on the running containers. A container failing its startup or
+    /// liveness probe `failureThreshold` times in a row is stopped (its restart policy brings it back).
+    /// Whether one was stopped.
+    async fn run_probes(&mut self, pod: &Pod, state: &RuntimeState) -> bool {
+        let Some(spec) = pod.spec.as_ref() else { return false };
+        let pod_ip = state.pod_ip();
+        let containers: Vec<&Container> = spec
+            .init_containers
+            .iter()
+            .flatten()
+            .filter(|c| c.restart_policy.as_deref() == Some("Always"))
+            .chain(spec.containers.iter())
+            .collect();
+        let mut killed = false;
+        for c in containers {
+            let Some(s) = state.latest(&c.name).filter(|s| running(s)) else {
+                self.probes.remove(&c.name);
+                continue;
+            };
+            let entry = self.probes.entry(c.name.clone()).or_default();
+            if entry.id != s.id {
+                *entry = Probes {
+                    id: s.id.clone(),
+                    started: c.startup_probe.is_none(),
+                    ready: c.readiness_probe.is_none(),
+                    runs: HashMap::new(),
+                };
+            }
+            let since_start = Timestamp::now()
+                .as_nanosecond()
+                .saturating_sub(i128::from(s.started_at))
+                .max(0) as u64;
+            let since_start = Duration::from_nanos(since_start);
+            let kinds: [(&'static str, Option<&k8s_openapi::api::core::v1::Probe>); 3] = [
+                ("Startup", c.startup_probe.as_ref()),
+                ("Liveness", c.liveness_probe.as_ref()),
+                ("Readiness", c.readiness_probe.as_ref()),
+            ];
+            for (kind, probe) in kinds {
+                let Some(probe) = probe else { continue };
+                let started = self.probes[&c.name].started;
+                if (kind == "Startup") == started {
+                    // Startup runs until it passes; the others only after.
+                    continue;
+                }
+                let delay = Duration::from_secs(probe.initial_delay_seconds.unwrap_or(0).max(0) as u64);
+                let period = Duration::from_secs(probe.period_seconds.unwrap_or(10).max(1) as u64);
+                let last = self.probes[&c.name].runs.get(kind).map(|r| r.0);
+                if since_start < delay || last.is_some_and(|t| t.elapsed() < period) {
+                    continue;
+                }
+                let outcome = crate::probe::run(&self.mgr.runtime, probe, c, &s.id, &pod_ip).await;
+                let p = self.probes.get_mut(&c.name).expect("inserted above");
+                let run = p.runs.entry(kind).or_insert((Instant::now(), 0, 0));
+                run.0 = Instant::now();
+                match &outcome {
+                    crate::probe::Outcome::Success => {
+                        run.1 += 1;
+                        run.2 = 0;
+                    }
+                    crate::probe::Outcome::Failure(_) => {
+                        run.1 = 0;
+                        run.2 += 1;
+                    }
+                }
+                let (successes, failures) = (run.1, run.2);
+                let success_threshold = probe.success_threshold.unwrap_or(1).max(1);
+                let failure_threshold = probe.failure_threshold.unwrap_or(3).max(1);
+                match kind {
+                    "Startup" if successes >= 1 => p.started = true,
+                    "Readiness" if successes >= success_threshold => p.ready = true,
+                    "Readiness" if failures >= failure_threshold => p.ready = false,
+                    "Startup" | "Liveness" if failures >= failure_threshold => {
+                        if let crate::probe::Outcome::Failure(why) = &outcome {
+                            tracing::info!(
+                                pod = %podconfig::log_dir_name(pod),
+                                container = %c.name,
+                                probe = kind,
+                                %why,
+                                "container failed its probe; it will be restarted"
+                            );
+                        }
+                        let grace = probe
+                            .termination_grace_period_seconds
+                            .or(spec.termination_grace_period_seconds)
+                            .unwrap_or(30)
+                            .max(0) as u64;
+                        let _ = self.mgr.runtime.stop_container(&s.id, Duration::from_secs(grace)).await;
+                        killed = true;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        killed
     }
 
     /// Pulls the image if needed, creates and starts attempt `n` of `c`.
@@ -756,14 +858,20 @@ impl Worker {
             };
         }
         let is_running = latest.is_some_and(running);
+        let probes = self
+            .probes
+            .get(&c.name)
+            .filter(|p| latest.is_some_and(|s| s.id == p.id));
+        let started = is_running && probes.is_none_or(|p| p.started) && (probes.is_some() || c.startup_probe.is_none());
+        let ready = started && probes.is_none_or(|p| p.ready) && (probes.is_some() || c.readiness_probe.is_none());
         ContainerStatus {
             name: c.name.clone(),
             image,
             image_id: latest.map(|s| s.image_ref.clone()).unwrap_or_default(),
             container_id: latest.map(|s| format!("containerd://{}", s.id)),
             restart_count: latest.map(|s| attempt(s) as i32).unwrap_or(0),
-            ready: is_running,
-            started: Some(is_running),
+            ready,
+            started: Some(started),
             state: Some(current),
             last_state: Some(last_state.unwrap_or_default()),
             ..Default::default()

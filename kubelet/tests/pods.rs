@@ -226,3 +226,78 @@ async fn pods_run_report_restart_survive_a_kubelet_crash_and_terminate() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_drive_readiness_and_restarts() {
+    let c = common::Cluster::start("", &[]).await;
+    let node = c.name.clone();
+    let pods: Api<Pod> = Api::namespaced(c.client.clone(), "default");
+    let serve = "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www";
+    // Ready once its HTTP readiness probe passes.
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "http",
+            &node,
+            json!({"containers": [{"name": "web", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", serve],
+                "ports": [{"name": "http", "containerPort": 8080}],
+                "readinessProbe": {"httpGet": {"path": "/index.html", "port": "http"}, "periodSeconds": 1}}]}),
+        ),
+    )
+    .await
+    .unwrap();
+    // Never ready: nothing listens on the probed port.
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "closed",
+            &node,
+            json!({"containers": [{"name": "c", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", "exec sleep 3600"],
+                "readinessProbe": {"tcpSocket": {"port": 9999}, "periodSeconds": 1}}]}),
+        ),
+    )
+    .await
+    .unwrap();
+    // Its liveness file disappears after 2 s: killed after two failed probes, then restarted.
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "live",
+            &node,
+            json!({"containers": [{"name": "c", "image": BUSYBOX_IMAGE,
+                "command": ["sh", "-c", "touch /tmp/alive; (sleep 2; rm /tmp/alive) & exec sleep 3600"],
+                "livenessProbe": {"exec": {"command": ["cat", "/tmp/alive"]}, "periodSeconds": 1, "failureThreshold": 2}}]}),
+        ),
+    )
+    .await
+    .unwrap();
+
+    let ready = wait_for(&c, &pods, "http", "Ready", |p| condition(p, "Ready") == "True").await;
+    assert_eq!(phase(&ready), "Running");
+    let restarted = wait_for(&c, &pods, "live", "restarted by its liveness probe", |p| {
+        p.status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .is_some_and(|s| s[0].restart_count >= 1)
+    })
+    .await;
+    let cs = &restarted.status.unwrap().container_statuses.unwrap()[0];
+    assert!(cs.last_state.as_ref().unwrap().terminated.is_some(), "{cs:?}");
+    let closed = pods.get("closed").await.unwrap();
+    assert_eq!(phase(&closed), "Running");
+    assert_eq!(condition(&closed, "Ready"), "False");
+    let ready_condition = closed
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|c| c.iter().find(|c| c.type_ == "ContainersReady").cloned())
+        .unwrap();
+    assert_eq!(ready_condition.reason.as_deref(), Some("ContainersNotReady"));
+    assert_eq!(
+        ready_condition.message.as_deref(),
+        Some("containers with unready status: [c]")
+    );
+    let cs = &closed.status.unwrap().container_statuses.unwrap()[0];
+    assert!(!cs.ready);
+    assert_eq!(cs.started, Some(true));
+}
