@@ -121,7 +121,7 @@ up: deps
 		echo "==> starting the kubelet for node $(NODE_NAME)"; \
 		target/$(PROFILE_DIR)/ferrokube-dev-pki $(RUN_DIR)/pki https://127.0.0.1:$(APISERVER_PORT) --node $(NODE_NAME) >/dev/null || exit 1; \
 		mkdir -p $(RUN_DIR)/kubelet; \
-		printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodCIDR: $(POD_CIDR)\nclusterDomain: cluster.local\n' > $(RUN_DIR)/kubelet/config.yaml; \
+		printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodCIDR: $(POD_CIDR)\nclusterDomain: cluster.local\npodLogsDir: $(RUN_DIR)/kubelet/logs\n' > $(RUN_DIR)/kubelet/config.yaml; \
 		nohup target/$(PROFILE_DIR)/kubelet --config $(RUN_DIR)/kubelet/config.yaml --kubeconfig $(RUN_DIR)/pki/kubelet.kubeconfig \
 			--container-runtime-endpoint unix://$(RUN_DIR)/containerd/containerd.sock --root-dir $(RUN_DIR)/kubelet/root \
 			--hostname-override $(NODE_NAME) > $(RUN_DIR)/kubelet.log 2>&1 & echo $$! > $(RUN_DIR)/kubelet.pid; \
@@ -134,9 +134,10 @@ up: deps
 	fi
 	@echo
 	@echo "The cluster is up: $(if $(filter external,$(ETCD)),etcd,etcd-shim) on 127.0.0.1:$(ETCD_PORT), kube-apiserver on https://127.0.0.1:$(APISERVER_PORT),"
-	@echo "containerd and a kubelet for node $(NODE_NAME) (Ready; it does not run pods yet). Logs in $(RUN_DIR)/. Use it with:"
+	@echo "containerd and a kubelet for node $(NODE_NAME) (Ready). Logs in $(RUN_DIR)/. Use it with:"
 	@echo "    export KUBECONFIG=$(RUN_DIR)/pki/admin.kubeconfig"
 	@echo "    kubectl get nodes"
+	@echo "Pods bound to the node run on containerd (no scheduler yet: set spec.nodeName: $(NODE_NAME)); image ferrokube.local/busybox:1.35.0 is imported."
 	@echo "The scheduler and controllers join 'make up' as their issues land. Stop it with: make down"
 
 down:

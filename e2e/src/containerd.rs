@@ -109,6 +109,11 @@ impl Containerd {
         Ok(c)
     }
 
+    /// containerd's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The socket path.
     pub fn address(&self) -> PathBuf {
         self.dir.path().join("containerd.sock")

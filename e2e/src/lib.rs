@@ -6,6 +6,7 @@ pub mod apiserver;
 pub mod benchkit;
 pub mod containerd;
 pub mod etcd;
+pub mod kubelet;
 pub mod pki;
 
 /// A free TCP port on 127.0.0.1 for a child process to listen on. Ports are picked below the kernel's

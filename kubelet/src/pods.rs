@@ -36,8 +36,13 @@ use tokio::sync::watch;
 use crate::cri::Runtime;
 use crate::podconfig::{self, NodeContext, POD_UID_LABEL};
 
-/// How often a worker relists its pod's CRI state without being told of a change.
-const RESYNC: Duration = Duration::from_secs(1);
+/// How often the runtime's sandboxes and containers are relisted to notice changes (upstream's PLEG
+/// relist period).
+const RELIST: Duration = Duration::from_secs(1);
+/// How often a worker syncs its pod without a change (upstream's syncFrequency is a minute).
+const RESYNC: Duration = Duration::from_secs(10);
+/// How often the probes of a pod with probes are looked at (the smallest probe period).
+const PROBE_TICK: Duration = Duration::from_secs(1);
 const BACKOFF_START: Duration = Duration::from_secs(10);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
 /// A container that ran this long before it exited starts its backoff over.
@@ -48,7 +53,8 @@ pub struct PodManager {
     pub node: NodeContext,
     pub client: kube::Client,
     pub runtime: Runtime,
-    workers: Mutex<HashMap<String, watch::Sender<Option<Pod>>>>,
+    /// Per pod uid: the pod as last seen, and a poke for changes the relist noticed.
+    workers: Mutex<HashMap<String, (watch::Sender<Option<Pod>>, Arc<tokio::sync::Notify>)>>,
 }
 
 impl PodManager {
@@ -63,6 +69,8 @@ impl PodManager {
 
     /// Watches this node's pods and keeps a worker per pod. Runs until the task is dropped.
     pub async fn run(self: Arc<Self>) {
+        let relist = tokio::spawn(self.clone().relist());
+        let _stop_relist = AbortOnDrop(relist);
         let pods: Api<Pod> = Api::all(self.client.clone());
         let selector = format!("spec.nodeName={}", self.node.node_name);
         let mut events = std::pin::pin!(watcher(pods, watcher::Config::default().fields(&selector)));
@@ -95,6 +103,46 @@ impl PodManager {
         }
     }
 
+    /// Every second, two calls for the whole node (all sandboxes, all containers); the workers of pods
+    /// whose sandboxes or containers changed state are poked to sync.
+    async fn relist(self: Arc<Self>) {
+        let mut last: HashMap<String, Vec<(String, i32)>> = HashMap::new();
+        let mut ticker = tokio::time::interval(RELIST);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let (Ok(sandboxes), Ok(containers)) = (
+                self.runtime.list_pod_sandbox(None).await,
+                self.runtime.list_containers(None).await,
+            ) else {
+                continue;
+            };
+            let mut now: HashMap<String, Vec<(String, i32)>> = HashMap::new();
+            for (uid, id, state) in sandboxes
+                .iter()
+                .filter_map(|s| s.labels.get(POD_UID_LABEL).map(|u| (u, &s.id, s.state)))
+                .chain(
+                    containers
+                        .iter()
+                        .filter_map(|c| c.labels.get(POD_UID_LABEL).map(|u| (u, &c.id, c.state + 10))),
+                )
+            {
+                now.entry(uid.clone()).or_default().push((id.clone(), state));
+            }
+            for v in now.values_mut() {
+                v.sort();
+            }
+            let workers = self.workers.lock();
+            for (uid, (_, poke)) in workers.iter() {
+                if now.get(uid) != last.get(uid) {
+                    poke.notify_one();
+                }
+            }
+            drop(workers);
+            last = now;
+        }
+    }
+
     fn update(self: Arc<Self>, pod: Pod) {
         let uid = podconfig::uid(&pod).to_string();
         if uid.is_empty() {
@@ -102,15 +150,16 @@ impl PodManager {
         }
         let mut workers = self.workers.lock();
         match workers.get(&uid) {
-            Some(tx) => {
+            Some((tx, _)) => {
                 let _ = tx.send(Some(pod));
             }
             None => {
                 let (tx, rx) = watch::channel(Some(pod));
-                workers.insert(uid.clone(), tx);
+                let poke = Arc::new(tokio::sync::Notify::new());
+                workers.insert(uid.clone(), (tx, poke.clone()));
                 let mgr = self.clone();
                 tokio::spawn(async move {
-                    Worker::new(mgr.clone(), uid.clone()).run(rx).await;
+                    Worker::new(mgr.clone(), uid.clone()).run(rx, poke).await;
                     mgr.workers.lock().remove(&uid);
                 });
             }
@@ -119,7 +168,7 @@ impl PodManager {
 
     /// The pod is gone from the API: its worker tears it down.
     fn removed(&self, uid: &str) {
-        if let Some(tx) = self.workers.lock().get(uid) {
+        if let Some((tx, _)) = self.workers.lock().get(uid) {
             let _ = tx.send(None);
         }
     }
@@ -139,6 +188,15 @@ impl PodManager {
             tracing::info!(%uid, "removing the sandbox of a pod that no longer exists");
             kill_pod(&self.runtime, &uid, Duration::from_secs(2), true).await;
         }
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -171,7 +229,19 @@ impl RuntimeState {
     }
 }
 
-async fn runtime_state(runtime: &Runtime, uid: &str) -> Result<RuntimeState, crate::cri::CriError> {
+/// Statuses that do not change while the listed state does not: a sandbox's (its IP) and a container's in
+/// a given state (its start time, or its exit). Saves a status call per container and sync.
+#[derive(Debug, Default)]
+struct StatusCache {
+    sandboxes: HashMap<String, api::PodSandboxStatus>,
+    containers: HashMap<String, (i32, api::ContainerStatus)>,
+}
+
+async fn runtime_state(
+    runtime: &Runtime,
+    uid: &str,
+    cache: &mut StatusCache,
+) -> Result<RuntimeState, crate::cri::CriError> {
     let label = HashMap::from([(POD_UID_LABEL.to_string(), uid.to_string())]);
     let mut sandboxes = runtime
         .list_pod_sandbox(Some(api::PodSandboxFilter {
@@ -186,9 +256,21 @@ async fn runtime_state(runtime: &Runtime, uid: &str) -> Result<RuntimeState, cra
     let mut state = RuntimeState::default();
     if let Some(i) = ready {
         let sandbox = sandboxes.remove(i);
-        state.sandbox_status = runtime.pod_sandbox_status(&sandbox.id, false).await?.status;
+        state.sandbox_status = match cache.sandboxes.get(&sandbox.id) {
+            Some(s) => Some(s.clone()),
+            None => {
+                let status = runtime.pod_sandbox_status(&sandbox.id, false).await?.status;
+                if let Some(s) = &status {
+                    cache.sandboxes.insert(sandbox.id.clone(), s.clone());
+                }
+                status
+            }
+        };
         state.sandbox = Some(sandbox);
     }
+    cache
+        .sandboxes
+        .retain(|id, _| state.sandbox.as_ref().is_some_and(|s| &s.id == id));
     state.dead_sandboxes = sandboxes;
     let containers = runtime
         .list_containers(Some(api::ContainerFilter {
@@ -196,13 +278,22 @@ async fn runtime_state(runtime: &Runtime, uid: &str) -> Result<RuntimeState, cra
             ..Default::default()
         }))
         .await?;
-    for c in containers {
+    let listed: HashSet<&str> = containers.iter().map(|c| c.id.as_str()).collect();
+    cache.containers.retain(|id, _| listed.contains(id.as_str()));
+    for c in &containers {
         // Containers of dead sandboxes are history, not this sandbox's state.
         if state.sandbox.as_ref().map(|s| &s.id) != Some(&c.pod_sandbox_id) {
             continue;
         }
-        let Some(status) = runtime.container_status(&c.id, false).await?.status else {
-            continue;
+        let status = match cache.containers.get(&c.id) {
+            Some((listed_state, status)) if *listed_state == c.state => status.clone(),
+            _ => {
+                let Some(status) = runtime.container_status(&c.id, false).await?.status else {
+                    continue;
+                };
+                cache.containers.insert(c.id.clone(), (c.state, status.clone()));
+                status
+            }
         };
         let name = status.metadata.as_ref().map(|m| m.name.clone()).unwrap_or_default();
         state.containers.entry(name).or_default().push(status);
@@ -277,11 +368,16 @@ struct Worker {
     mgr: Arc<PodManager>,
     uid: String,
     probes: HashMap<String, Probes>,
+    /// A running container of the pod has probes (the worker wakes every [`PROBE_TICK`]).
+    probing: bool,
     /// Per container name: when it may start again, and the current backoff step.
     backoff: HashMap<String, (Instant, Duration)>,
     waiting: HashMap<String, Waiting>,
     start_time: Option<Time>,
     last_status: Option<PodStatus>,
+    /// The runtime's view of the pod at the last sync, for probe ticks between syncs.
+    state: Option<RuntimeState>,
+    cache: StatusCache,
 }
 
 fn ts(nanos: i64) -> Option<Time> {
@@ -316,14 +412,20 @@ impl Worker {
             mgr,
             uid,
             probes: HashMap::new(),
+            probing: false,
             backoff: HashMap::new(),
             waiting: HashMap::new(),
             start_time: None,
             last_status: None,
+            state: None,
+            cache: StatusCache::default(),
         }
     }
 
-    async fn run(mut self, mut rx: watch::Receiver<Option<Pod>>) {
+    /// Syncs on every change of the pod, every change the relist notices, when a backoff ends and every
+    /// [`RESYNC`]; in between, runs due probes every [`PROBE_TICK`] on the state of the last sync.
+    async fn run(mut self, mut rx: watch::Receiver<Option<Pod>>, poke: Arc<tokio::sync::Notify>) {
+        let mut full = true;
         loop {
             let pod = rx.borrow_and_update().clone();
             match pod {
@@ -336,16 +438,63 @@ impl Worker {
                     return;
                 }
                 Some(pod) => {
-                    if let Err(e) = self.sync(&pod).await {
+                    let result = if full {
+                        self.sync(&pod).await
+                    } else {
+                        self.probe_tick(&pod).await
+                    };
+                    if let Err(e) = result {
                         tracing::warn!(pod = %podconfig::log_dir_name(&pod), error = %format!("{e:#}"), "error syncing pod; will retry");
                     }
                 }
             }
+            let now = Instant::now();
+            let resync = now + RESYNC;
+            let backoff_ends = self
+                .backoff
+                .values()
+                .map(|(until, _)| *until)
+                .filter(|u| *u > now)
+                .min();
+            let probe = self.has_probes().then(|| now + PROBE_TICK);
+            let wake = [Some(resync), backoff_ends, probe]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(resync);
             tokio::select! {
-                changed = rx.changed() => if changed.is_err() { return },
-                _ = tokio::time::sleep(RESYNC) => {}
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    full = true;
+                }
+                _ = poke.notified() => full = true,
+                _ = tokio::time::sleep_until(wake.into()) => {
+                    full = wake >= resync || backoff_ends.is_some_and(|b| b <= Instant::now());
+                }
             }
         }
+    }
+
+    /// Whether a running container has probes to run.
+    fn has_probes(&self) -> bool {
+        self.probing
+    }
+
+    /// Runs the due probes on the last sync's state; reports a changed status; syncs if one killed a
+    /// container.
+    async fn probe_tick(&mut self, pod: &Pod) -> anyhow::Result<()> {
+        let Some(state) = self.state.take() else {
+            return self.sync(pod).await;
+        };
+        let killed = self.run_probes(pod, &state).await;
+        if killed {
+            return self.sync(pod).await;
+        }
+        let status = self.status(pod, &state);
+        self.state = Some(state);
+        self.report(pod, status).await
     }
 
     /// Stops the pod within its grace period, reports its containers terminated, removes it from the
@@ -358,7 +507,7 @@ impl Worker {
             .unwrap_or(30)
             .max(2) as u64;
         kill_pod(&self.mgr.runtime, &self.uid, Duration::from_secs(grace), false).await;
-        if let Ok(state) = runtime_state(&self.mgr.runtime, &self.uid).await {
+        if let Ok(state) = runtime_state(&self.mgr.runtime, &self.uid, &mut self.cache).await {
             let status = self.status(pod, &state);
             let _ = self.report(pod, status).await;
         }
@@ -383,7 +532,7 @@ impl Worker {
 
     async fn sync(&mut self, pod: &Pod) -> anyhow::Result<()> {
         let rt = self.mgr.runtime.clone();
-        let mut state = runtime_state(&rt, &self.uid).await?;
+        let mut state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
         let phase = self
             .last_status
             .as_ref()
@@ -394,22 +543,23 @@ impl Worker {
         if !terminal {
             if state.sandbox.is_none() {
                 self.create_sandbox(pod, &state).await?;
-                state = runtime_state(&rt, &self.uid).await?;
+                state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
             }
             self.start_containers(pod, &state).await;
-            state = runtime_state(&rt, &self.uid).await?;
+            state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
             if self.run_probes(pod, &state).await {
-                state = runtime_state(&rt, &self.uid).await?;
+                state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
             }
         }
         let status = self.status(pod, &state);
         let finished = matches!(status.phase.as_deref(), Some("Succeeded" | "Failed"));
-        self.report(pod, status).await?;
+        let reported = self.report(pod, status).await;
         if finished && state.sandbox.is_some() {
             // A finished pod keeps no sandbox running (its containers have all exited).
             kill_pod(&rt, &self.uid, Duration::from_secs(2), false).await;
         }
-        Ok(())
+        self.state = Some(state);
+        reported
     }
 
     async fn create_sandbox(&mut self, pod: &Pod, state: &RuntimeState) -> anyhow::Result<()> {
@@ -533,11 +683,13 @@ impl Worker {
             .chain(spec.containers.iter())
             .collect();
         let mut killed = false;
+        self.probing = false;
         for c in containers {
             let Some(s) = state.latest(&c.name).filter(|s| running(s)) else {
                 self.probes.remove(&c.name);
                 continue;
             };
+            self.probing |= c.startup_probe.is_some() || c.liveness_probe.is_some() || c.readiness_probe.is_some();
             let entry = self.probes.entry(c.name.clone()).or_default();
             if entry.id != s.id {
                 *entry = Probes {
