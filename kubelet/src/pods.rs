@@ -48,13 +48,16 @@ const BACKOFF_MAX: Duration = Duration::from_secs(300);
 /// A container that ran this long before it exited starts its backoff over.
 const BACKOFF_RESET: Duration = Duration::from_secs(600);
 
+/// How the manager reaches a worker: the pod as last seen, and a poke for changes the relist noticed.
+type WorkerHandle = (watch::Sender<Option<Pod>>, Arc<tokio::sync::Notify>);
+
 /// The node's pod workers.
 pub struct PodManager {
     pub node: NodeContext,
     pub client: kube::Client,
     pub runtime: Runtime,
     /// Per pod uid: the pod as last seen, and a poke for changes the relist noticed.
-    workers: Mutex<HashMap<String, (watch::Sender<Option<Pod>>, Arc<tokio::sync::Notify>)>>,
+    workers: Mutex<HashMap<String, WorkerHandle>>,
 }
 
 impl PodManager {
