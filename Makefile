@@ -21,11 +21,12 @@ BENCH_ARGS ?=
 # Extra arguments for apiserver-bench, e.g. APISERVER_BENCH_ARGS="--quick --phases create,watch"; by default
 # it gets --quick when BENCH_ARGS has it (the two benchmarks' other flags differ).
 APISERVER_BENCH_ARGS ?= $(filter --quick,$(BENCH_ARGS))
+KUBELET_BENCH_ARGS ?= $(filter --quick,$(BENCH_ARGS))
 
 # Debian packages the tests and the cluster need.
 APT_PACKAGES := etcd-server etcd-client protobuf-compiler curl ca-certificates containerd runc containernetworking-plugins busybox-static iproute2
 
-.PHONY: help up down test bench bench-apiserver check lint fmt proto schema deps clean-run fuzz
+.PHONY: help up down test bench bench-apiserver bench-kubelet check lint fmt proto schema deps clean-run fuzz
 
 help:
 	@echo "make up       start a local cluster (etcd-shim, kube-apiserver, containerd, a kubelet) and print how to use it"
@@ -33,6 +34,7 @@ help:
 	@echo "make test     run every test (unit, integration against real etcd and etcd-shim)"
 	@echo "make bench    run the benchmarks; results in bench/results/ (takes ~30 minutes)"
 	@echo "make bench-apiserver   only the kube-apiserver benchmark (~5 minutes)"
+	@echo "make bench-kubelet     only the kubelet benchmark: pod startup latency, cost at 110 pods (~2 minutes)"
 	@echo "make check C=<crate>   cargo check one crate (e.g. C=etcd-shim)"
 	@echo "make lint     rustfmt --check and clippy -D warnings"
 	@echo "make deps     install the Debian packages (needs root)"
@@ -187,9 +189,16 @@ bench:
 	$(call need,etcd,etcd-server)
 	$(call need,protoc,protobuf-compiler)
 	@echo "==> building release binaries for the benchmarks"
-	$(CARGO) build --release -p ferrokube-etcd-shim -p ferrokube-e2e -p ferrokube-apiserver
+	$(CARGO) build --release -p ferrokube-etcd-shim -p ferrokube-e2e -p ferrokube-apiserver -p ferrokube-kubelet -p ferrokube-pause
 	target/release/etcd-bench --shim-bin target/release/etcd-shim --out bench/results $(BENCH_ARGS)
 	target/release/apiserver-bench --shim-bin target/release/etcd-shim --out bench/results $(APISERVER_BENCH_ARGS)
+	target/release/kubelet-bench --out bench/results $(KUBELET_BENCH_ARGS)
+
+bench-kubelet:
+	$(call need,containerd,containerd)
+	@echo "==> building release binaries for the kubelet benchmark"
+	$(CARGO) build --release -p ferrokube-etcd-shim -p ferrokube-e2e -p ferrokube-apiserver -p ferrokube-kubelet -p ferrokube-pause
+	target/release/kubelet-bench --out bench/results $(KUBELET_BENCH_ARGS)
 
 bench-apiserver:
 	$(call need,etcd,etcd-server)

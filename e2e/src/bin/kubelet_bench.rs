@@ -96,6 +96,12 @@ fn machine_busy_secs() -> f64 {
     (v.iter().take(8).sum::<f64>() - idle) / 100.0
 }
 
+/// The 1, 5 and 15 minute load averages.
+fn loadavg() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
 fn rss_mib(pid: u32) -> f64 {
     ferrokube_e2e::rss_kib(pid).unwrap_or(0) as f64 / 1024.0
 }
@@ -131,6 +137,11 @@ async fn main() -> anyhow::Result<()> {
             .trim()
     );
     println!("kubelet-bench on {machine}");
+    let load = loadavg();
+    println!("load average at start: {load}");
+    if load.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > 1.5) {
+        println!("note: the machine is busy (a run just before leaves the kernel tearing pods down); figures will be high");
+    }
     println!("==> starting etcd-shim, kube-apiserver, containerd and the kubelet");
     let cluster = NodeCluster::start("", &[]).await;
     let node = cluster.name.clone();
