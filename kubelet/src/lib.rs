@@ -6,3 +6,4 @@ pub mod node;
 pub mod podconfig;
 pub mod pods;
 pub mod probe;
+pub mod volumes;

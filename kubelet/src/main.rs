@@ -107,6 +107,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let pods = ferrokube_kubelet::pods::PodManager::new(
         ferrokube_kubelet::podconfig::NodeContext {
             node_name: config.node_name.clone(),
+            root_dir: config.root_dir.clone(),
             node_ip: ip.to_string(),
             cgroup_root: config.cgroup_root.clone(),
             pod_logs_dir: config.pod_logs_dir.clone(),

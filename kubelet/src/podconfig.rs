@@ -20,6 +20,8 @@ pub const TERMINATION_GRACE_ANNOTATION: &str = "io.kubernetes.pod.terminationGra
 #[derive(Debug, Clone)]
 pub struct NodeContext {
     pub node_name: String,
+    /// The kubelet's `--root-dir` (pod volumes live under `pods/<uid>/volumes`).
+    pub root_dir: std::path::PathBuf,
     pub node_ip: String,
     /// `cgroupRoot` of the KubeletConfiguration; pods go under `<root>/kubepods/...`.
     pub cgroup_root: String,
@@ -291,7 +293,7 @@ pub fn sandbox_config(node: &NodeContext, pod: &Pod, attempt: u32) -> api::PodSa
 }
 
 /// The value of a `fieldRef` the kubelet resolves itself.
-fn field_ref(pod: &Pod, node: &NodeContext, pod_ip: &str, path: &str) -> Option<String> {
+pub fn field_ref(pod: &Pod, node: &NodeContext, pod_ip: &str, path: &str) -> Option<String> {
     let spec = pod.spec.as_ref();
     Some(match path {
         "metadata.name" => name(pod).to_string(),
@@ -398,7 +400,7 @@ pub fn environment(
 }
 
 /// A `resourceFieldRef` value: the container's limit (or request) divided by the divisor, rounded up.
-fn resource_field(container: &Container, resource: &str, divisor: Option<&str>) -> String {
+pub fn resource_field(container: &Container, resource: &str, divisor: Option<&str>) -> String {
     let res = container.resources.as_ref();
     let (kind, field) = resource.split_once('.').unwrap_or(("limits", resource));
     let map = if kind == "requests" {
@@ -456,6 +458,7 @@ pub fn container_config(
     attempt: u32,
     pod_ip: &str,
     resolved: &BTreeMap<String, String>,
+    mounts: Vec<api::Mount>,
 ) -> api::ContainerConfig {
     let env = environment(pod, container, node, pod_ip, resolved);
     let vars: BTreeMap<String, String> = env.iter().cloned().collect();
@@ -509,6 +512,7 @@ pub fn container_config(
         labels: labels.into_iter().collect(),
         annotations: annotations.into_iter().collect(),
         log_path: format!("{}/{attempt}.log", container.name),
+        mounts,
         stdin: container.stdin.unwrap_or(false),
         stdin_once: container.stdin_once.unwrap_or(false),
         tty: container.tty.unwrap_or(false),
@@ -544,6 +548,7 @@ mod tests {
     fn node() -> NodeContext {
         NodeContext {
             node_name: "n1".into(),
+            root_dir: "/var/lib/kubelet".into(),
             node_ip: "10.0.0.5".into(),
             cgroup_root: "/".into(),
             pod_logs_dir: "/var/log/pods".into(),

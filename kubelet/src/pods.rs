@@ -190,6 +190,7 @@ impl PodManager {
         for uid in orphans {
             tracing::info!(%uid, "removing the sandbox of a pod that no longer exists");
             kill_pod(&self.runtime, &uid, Duration::from_secs(2), true).await;
+            crate::volumes::cleanup(&self.node.root_dir, &uid);
         }
     }
 }
@@ -390,6 +391,14 @@ fn ts(nanos: i64) -> Option<Time> {
         .map(Time)
 }
 
+/// Whether the pod has volumes whose files come from API objects or the pod itself.
+fn has_file_volumes(pod: &Pod) -> bool {
+    pod.spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .any(|v| v.config_map.is_some() || v.secret.is_some() || v.downward_api.is_some() || v.projected.is_some())
+}
+
 fn restart_policy(pod: &Pod) -> &str {
     pod.spec
         .as_ref()
@@ -434,6 +443,7 @@ impl Worker {
             match pod {
                 None => {
                     kill_pod(&self.mgr.runtime, &self.uid, Duration::from_secs(2), true).await;
+                    crate::volumes::cleanup(&self.mgr.node.root_dir, &self.uid);
                     return;
                 }
                 Some(pod) if pod.metadata.deletion_timestamp.is_some() => {
@@ -515,6 +525,7 @@ impl Worker {
             let _ = self.report(pod, status).await;
         }
         kill_pod(&self.mgr.runtime, &self.uid, Duration::from_secs(2), true).await;
+        crate::volumes::cleanup(&self.mgr.node.root_dir, &self.uid);
         let pods: Api<Pod> = Api::namespaced(self.mgr.client.clone(), podconfig::namespace(pod));
         let params = DeleteParams {
             grace_period_seconds: Some(0),
@@ -547,6 +558,12 @@ impl Worker {
             if state.sandbox.is_none() {
                 self.create_sandbox(pod, &state).await?;
                 state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
+            }
+            if state.sandbox.is_some() && has_file_volumes(pod) {
+                // ConfigMap, Secret and downward API files follow their sources (written only on change).
+                if let Err(e) = crate::volumes::prepare(&self.mgr.client, &self.mgr.node, pod, &state.pod_ip()).await {
+                    tracing::warn!(pod = %podconfig::log_dir_name(pod), error = %e, "cannot refresh volumes");
+                }
             }
             self.start_containers(pod, &state).await;
             state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
@@ -795,7 +812,23 @@ impl Worker {
             }
         };
         let node = &self.mgr.node;
-        let config = podconfig::container_config(node, pod, c, n, &state.pod_ip(), &resolved);
+        let mounts = match crate::volumes::prepare(&self.mgr.client, node, pod, &state.pod_ip())
+            .await
+            .and_then(|v| crate::volumes::mounts(c, &v))
+        {
+            Ok(m) => m,
+            Err(message) => {
+                self.waiting.insert(
+                    c.name.clone(),
+                    Waiting {
+                        reason: "CreateContainerConfigError".into(),
+                        message,
+                    },
+                );
+                return;
+            }
+        };
+        let config = podconfig::container_config(node, pod, c, n, &state.pod_ip(), &resolved, mounts);
         let sandbox_config =
             podconfig::sandbox_config(node, pod, sandbox.metadata.as_ref().map(|m| m.attempt).unwrap_or(0));
         let _ = std::fs::create_dir_all(std::path::Path::new(&sandbox_config.log_directory).join(&c.name));

@@ -301,3 +301,111 @@ async fn probes_drive_readiness_and_restarts() {
     assert!(!cs.ready);
     assert_eq!(cs.started, Some(true));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volumes_share_files_and_follow_their_sources() {
+    use k8s_openapi::api::core::v1::Secret;
+    let c = common::Cluster::start("", &[]).await;
+    let node = c.name.clone();
+    let pods: Api<Pod> = Api::namespaced(c.client.clone(), "default");
+    let cms: Api<ConfigMap> = Api::namespaced(c.client.clone(), "default");
+    let secrets: Api<Secret> = Api::namespaced(c.client.clone(), "default");
+    cms.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "app-config"}, "data": {"greeting": "hello"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    secrets
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "app-secret"}, "data": {"token": "czNjcmV0"}}))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let host_dir = c.dir.path().join("host-volume");
+    let report = "while :; do echo \"msg=$(cat /shared/msg 2>/dev/null) cfg=$(cat /cfg/conf/greeting.txt) \
+                  sec=$(cat /sec/token) name=$(cat /info/name) app=$(cat /info/labels) \
+                  mem=$(df /mem | tail -1 | cut -d' ' -f1)\"; sleep 1; done";
+    pods.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({
+            "metadata": {"name": "vols", "namespace": "default", "labels": {"app": "demo"}},
+            "spec": {
+                "nodeName": node,
+                "terminationGracePeriodSeconds": 1,
+                "volumes": [
+                    {"name": "shared", "emptyDir": {}},
+                    {"name": "mem", "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}},
+                    {"name": "cfg", "configMap": {"name": "app-config", "items": [{"key": "greeting", "path": "conf/greeting.txt"}]}},
+                    {"name": "sec", "secret": {"secretName": "app-secret", "defaultMode": 256}},
+                    {"name": "info", "downwardAPI": {"items": [
+                        {"path": "name", "fieldRef": {"fieldPath": "metadata.name"}},
+                        {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}
+                    ]}},
+                    {"name": "host", "hostPath": {"path": host_dir, "type": "DirectoryOrCreate"}}
+                ],
+                "containers": [
+                    {"name": "writer", "image": BUSYBOX_IMAGE,
+                     "command": ["sh", "-c", "echo from-writer > /shared/msg; echo on-the-node > /host/out; exec sleep 3600"],
+                     "volumeMounts": [{"name": "shared", "mountPath": "/shared"}, {"name": "host", "mountPath": "/host"}]},
+                    {"name": "reader", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", report],
+                     "volumeMounts": [
+                        {"name": "shared", "mountPath": "/shared", "readOnly": true},
+                        {"name": "mem", "mountPath": "/mem"},
+                        {"name": "cfg", "mountPath": "/cfg"},
+                        {"name": "sec", "mountPath": "/sec"},
+                        {"name": "info", "mountPath": "/info"}
+                     ]}
+                ]
+            }
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let running = wait_for(&c, &pods, "vols", "Running", |p| phase(p) == "Running").await;
+    let uid = running.metadata.uid.unwrap();
+    let log = c.dir.path().join(format!("logs/default_vols_{uid}/reader/0.log"));
+    let read_log = || async { std::fs::read_to_string(&log).ok() };
+    c.wait(Duration::from_secs(20), "the reader sees every volume", || async {
+        read_log()
+            .await
+            .filter(|t| t.contains("msg=from-writer cfg=hello sec=s3cret name=vols app=app=\"demo\" mem=tmpfs"))
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(host_dir.join("out")).unwrap(), "on-the-node\n");
+    let secret_file = c
+        .dir
+        .path()
+        .join(format!("root/pods/{uid}/volumes/kubernetes.io~secret/sec/..data/token"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&secret_file).unwrap().permissions().mode() & 0o777,
+        0o400,
+        "defaultMode 0400"
+    );
+
+    // A ConfigMap update reaches the running pod (the kubelet rewrites the volume within a sync period).
+    let mut cm = cms.get("app-config").await.unwrap();
+    cm.data.as_mut().unwrap().insert("greeting".into(), "bonjour".into());
+    cms.replace("app-config", &PostParams::default(), &cm).await.unwrap();
+    c.wait(
+        Duration::from_secs(30),
+        "the reader sees the updated ConfigMap",
+        || async { read_log().await.filter(|t| t.contains("cfg=bonjour")) },
+    )
+    .await;
+
+    // Deleting the pod removes its volumes, tmpfs included.
+    pods.delete("vols", &DeleteParams::default()).await.unwrap();
+    c.wait(Duration::from_secs(30), "vols deleted", || async {
+        matches!(pods.get_opt("vols").await, Ok(None)).then_some(())
+    })
+    .await;
+    assert!(
+        !c.dir.path().join(format!("root/pods/{uid}")).exists(),
+        "the pod's directory is removed"
+    );
+}

@@ -27,3 +27,26 @@ fn schema_data_is_fresh() {
         "apiserver/schema/data/schema.json is stale: run `make schema` and commit the result"
     );
 }
+
+/// JSON names of messages k8s-openapi has no struct for (VolumeSource is inlined into Volume there,
+/// admission and v1beta1 types are absent) come out as Kubernetes spells them, acronyms included.
+#[test]
+fn names_outside_k8s_openapi_keep_their_acronyms() {
+    let schema = ferrokube_apischema::schema::schema();
+    let has = |message: &str, json: &str| {
+        schema
+            .message_by_name(message)
+            .unwrap_or_else(|| panic!("{message} is in the schema"))
+            .field_by_json(json)
+            .is_some()
+    };
+    assert!(has("k8s.io.api.core.v1.VolumeSource", "downwardAPI"));
+    assert!(has("k8s.io.api.core.v1.VolumeSource", "scaleIO"));
+    assert!(has("k8s.io.api.core.v1.PersistentVolumeSource", "scaleIO"));
+    assert!(has("k8s.io.api.rbac.v1beta1.PolicyRule", "nonResourceURLs"));
+    assert!(
+        has("k8s.io.api.admission.v1.AdmissionRequest", "subResource"),
+        "admission spells it subResource"
+    );
+    assert!(has("k8s.io.api.core.v1.PodLogOptions", "insecureSkipTLSVerifyBackend"));
+}

@@ -139,8 +139,15 @@ async fn main() -> anyhow::Result<()> {
     println!("kubelet-bench on {machine}");
     let load = loadavg();
     println!("load average at start: {load}");
-    if load.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > 1.5) {
-        println!("note: the machine is busy (a run just before leaves the kernel tearing pods down); figures will be high");
+    if load
+        .split_whitespace()
+        .next()
+        .and_then(|l| l.parse::<f64>().ok())
+        .is_some_and(|l| l > 1.5)
+    {
+        println!(
+            "note: the machine is busy (a run just before leaves the kernel tearing pods down); figures will be high"
+        );
     }
     println!("==> starting etcd-shim, kube-apiserver, containerd and the kubelet");
     let cluster = NodeCluster::start("", &[]).await;

@@ -485,6 +485,34 @@ pub fn generate(sources: &Sources, overrides_text: &str) -> Result<Output, Strin
     for ((package, name), s) in &oa_structs {
         openapi_fields.insert(format!("{package}.{name}"), s.fields.clone());
     }
+    // JSON names by normalized name over every k8s-openapi struct, for messages k8s-openapi has no
+    // struct of its own for (VolumeSource and PersistentVolumeSource are inlined there; v1beta1 kinds it
+    // dropped; option types): Kubernetes spells a name the same everywhere (downwardAPI, scaleIO, nodeID,
+    // insecureSkipTLSVerify), which lower-camel-casing the Rust name gets wrong.
+    // A name spelled two ways (`subresource` in authorization, `subResource` in admission) is ambiguous
+    // and keeps the lower-camel-cased Rust name.
+    let mut known_json: HashMap<String, Option<String>> = HashMap::new();
+    for s in oa_structs.values() {
+        for (json, _) in &s.fields {
+            let entry = known_json.entry(norm(json)).or_insert_with(|| Some(json.clone()));
+            if entry.as_deref().is_some_and(|j| j != json) {
+                *entry = None;
+            }
+        }
+    }
+    // Names no k8s-openapi struct has.
+    for json in ["insecureSkipTLSVerifyBackend", "desiredAPIVersion", "carpIP"] {
+        known_json.entry(norm(json)).or_insert_with(|| Some(json.to_string()));
+    }
+    // Spelled differently in types k8s-openapi lacks (admission's `subResource`).
+    known_json.insert(norm("subResource"), None);
+    let json_name = |rust: &str| {
+        known_json
+            .get(&norm(rust))
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| lower_camel(rust))
+    };
     // Message field lists from k8s-pb, JSON names from k8s-openapi.
     let pb_by_name: HashMap<String, &PbMessage> = pb
         .iter()
@@ -517,7 +545,7 @@ pub fn generate(sources: &Sources, overrides_text: &str) -> Result<Output, Strin
                     };
                     (json, false, inline)
                 }
-                (None, None) => (lower_camel(&f.rust_name), false, false),
+                (None, None) => (json_name(&f.rust_name), false, false),
             };
             let mut field = Field {
                 json,
