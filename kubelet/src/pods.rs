@@ -381,6 +381,8 @@ struct Worker {
     last_status: Option<PodStatus>,
     /// The runtime's view of the pod at the last sync, for probe ticks between syncs.
     state: Option<RuntimeState>,
+    /// The pod was failed by the kubelet (reason, message): activeDeadlineSeconds.
+    failed: Option<(String, String)>,
     cache: StatusCache,
 }
 
@@ -430,6 +432,7 @@ impl Worker {
             start_time: None,
             last_status: None,
             state: None,
+            failed: None,
             cache: StatusCache::default(),
         }
     }
@@ -490,6 +493,22 @@ impl Worker {
         }
     }
 
+    /// Whether the pod has run longer than its activeDeadlineSeconds since the kubelet started it.
+    fn deadline_exceeded(&self, pod: &Pod) -> bool {
+        let Some(deadline) = pod.spec.as_ref().and_then(|s| s.active_deadline_seconds) else {
+            return false;
+        };
+        let Some(start) = self
+            .start_time
+            .clone()
+            .or_else(|| pod.status.as_ref().and_then(|s| s.start_time.clone()))
+        else {
+            return false;
+        };
+        let elapsed = Timestamp::now().as_second() - start.0.as_second();
+        elapsed >= deadline
+    }
+
     /// Whether a running container has probes to run.
     fn has_probes(&self) -> bool {
         self.probing
@@ -510,6 +529,46 @@ impl Worker {
         self.report(pod, status).await
     }
 
+    /// Runs the preStop hooks of the running containers (exec, httpGet, tcpSocket, sleep), each bounded
+    /// by the grace period.
+    async fn run_pre_stop(&self, pod: &Pod, state: &RuntimeState, grace: Duration) {
+        let Some(spec) = pod.spec.as_ref() else { return };
+        let pod_ip = state.pod_ip();
+        let rt = &self.mgr.runtime;
+        let hooks = spec
+            .containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten())
+            .filter_map(|c| {
+                let hook = c.lifecycle.as_ref()?.pre_stop.as_ref()?;
+                let running = state.latest(&c.name).filter(|s| running(s))?;
+                Some((c, hook, running.id.clone()))
+            })
+            .map(|(c, hook, id)| {
+                let pod_ip = pod_ip.clone();
+                async move {
+                    let run = async {
+                        if let Some(sleep) = &hook.sleep {
+                            tokio::time::sleep(Duration::from_secs(sleep.seconds.max(0) as u64)).await;
+                            return;
+                        }
+                        let as_probe = k8s_openapi::api::core::v1::Probe {
+                            exec: hook.exec.clone(),
+                            http_get: hook.http_get.clone(),
+                            tcp_socket: hook.tcp_socket.clone(),
+                            timeout_seconds: Some(grace.as_secs().max(1) as i32),
+                            ..Default::default()
+                        };
+                        if let crate::probe::Outcome::Failure(why) = crate::probe::run(rt, &as_probe, c, &id, &pod_ip).await {
+                            tracing::warn!(pod = %podconfig::log_dir_name(pod), container = %c.name, %why, "preStop hook failed");
+                        }
+                    };
+                    let _ = tokio::time::timeout(grace, run).await;
+                }
+            });
+        futures::future::join_all(hooks).await;
+    }
+
     /// Stops the pod within its grace period, reports its containers terminated, removes it from the
     /// runtime and deletes it from the API (grace 0, this uid only).
     async fn terminate(&mut self, pod: &Pod) {
@@ -519,7 +578,15 @@ impl Worker {
             .or_else(|| pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
             .unwrap_or(30)
             .max(2) as u64;
-        kill_pod(&self.mgr.runtime, &self.uid, Duration::from_secs(grace), false).await;
+        let grace = Duration::from_secs(grace);
+        // preStop hooks first, all at once; the containers are then stopped with what is left of the
+        // grace period (at least 2 s, as upstream).
+        let started = Instant::now();
+        if let Ok(state) = runtime_state(&self.mgr.runtime, &self.uid, &mut self.cache).await {
+            self.run_pre_stop(pod, &state, grace).await;
+        }
+        let remaining = grace.saturating_sub(started.elapsed()).max(Duration::from_secs(2));
+        kill_pod(&self.mgr.runtime, &self.uid, remaining, false).await;
         if let Ok(state) = runtime_state(&self.mgr.runtime, &self.uid, &mut self.cache).await {
             let status = self.status(pod, &state);
             let _ = self.report(pod, status).await;
@@ -553,7 +620,23 @@ impl Worker {
             .or(pod.status.as_ref())
             .and_then(|s| s.phase.clone())
             .unwrap_or_default();
-        let terminal = phase == "Succeeded" || phase == "Failed";
+        let mut terminal = phase == "Succeeded" || phase == "Failed";
+        if !terminal && self.deadline_exceeded(pod) {
+            tracing::info!(pod = %podconfig::log_dir_name(pod), "activeDeadlineSeconds exceeded; stopping the pod");
+            self.failed = Some((
+                "DeadlineExceeded".into(),
+                "Pod was active on the node longer than the specified deadline".into(),
+            ));
+            let grace = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.termination_grace_period_seconds)
+                .unwrap_or(30)
+                .max(2) as u64;
+            kill_pod(&rt, &self.uid, Duration::from_secs(grace), false).await;
+            state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
+            terminal = true;
+        }
         if !terminal {
             if state.sandbox.is_none() {
                 self.create_sandbox(pod, &state).await?;
@@ -1216,8 +1299,14 @@ impl Worker {
                 pod_ips.push(PodIP { ip: extra.ip });
             }
         }
+        let (phase, reason, message) = match &self.failed {
+            Some((reason, message)) => ("Failed", Some(reason.clone()), Some(message.clone())),
+            None => (phase, None, None),
+        };
         PodStatus {
             phase: Some(phase.to_string()),
+            reason,
+            message,
             conditions: Some(conditions),
             host_ip: Some(self.mgr.node.node_ip.clone()),
             host_ips: Some(vec![k8s_openapi::api::core::v1::HostIP {

@@ -409,3 +409,63 @@ async fn volumes_share_files_and_follow_their_sources() {
         "the pod's directory is removed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prestop_hooks_run_and_deadlines_fail_pods() {
+    let c = common::Cluster::start("", &[]).await;
+    let node = c.name.clone();
+    let pods: Api<Pod> = Api::namespaced(c.client.clone(), "default");
+    let host_dir = c.dir.path().join("hooks");
+    pods.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({
+            "metadata": {"name": "hooked", "namespace": "default"},
+            "spec": {
+                "nodeName": node,
+                "terminationGracePeriodSeconds": 10,
+                "volumes": [{"name": "out", "hostPath": {"path": host_dir, "type": "DirectoryOrCreate"}}],
+                "containers": [{
+                    "name": "c", "image": BUSYBOX_IMAGE,
+                    "command": ["sh", "-c", "trap 'echo term >> /out/log; exit 0' TERM; while :; do sleep 1; done"],
+                    "volumeMounts": [{"name": "out", "mountPath": "/out"}],
+                    "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", "echo prestop >> /out/log"]}}}
+                }]
+            }
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "deadline",
+            &node,
+            json!({"activeDeadlineSeconds": 2, "containers": [{"name": "c", "image": BUSYBOX_IMAGE, "command": ["sleep", "3600"]}]}),
+        ),
+    )
+    .await
+    .unwrap();
+    wait_for(&c, &pods, "hooked", "Running", |p| phase(p) == "Running").await;
+    pods.delete("hooked", &DeleteParams::default()).await.unwrap();
+    c.wait(Duration::from_secs(30), "hooked deleted", || async {
+        matches!(pods.get_opt("hooked").await, Ok(None)).then_some(())
+    })
+    .await;
+    // The hook ran first, then SIGTERM reached the container.
+    assert_eq!(
+        std::fs::read_to_string(host_dir.join("log")).unwrap(),
+        "prestop\nterm\n"
+    );
+
+    let failed = wait_for(&c, &pods, "deadline", "Failed by its deadline", |p| {
+        phase(p) == "Failed"
+    })
+    .await;
+    let status = failed.status.unwrap();
+    assert_eq!(status.reason.as_deref(), Some("DeadlineExceeded"));
+    assert_eq!(
+        status.message.as_deref(),
+        Some("Pod was active on the node longer than the specified deadline")
+    );
+}
