@@ -175,6 +175,53 @@ fn host_resolv_conf() -> api::DnsConfig {
     config
 }
 
+/// The pod's host name (spec.hostname or its name, at most 63 characters) and, with a subdomain and a
+/// cluster domain, its domain `<subdomain>.<namespace>.svc.<clusterDomain>`, as upstream derives them.
+pub fn host_and_domain(node: &NodeContext, pod: &Pod) -> (String, Option<String>) {
+    let spec = pod.spec.as_ref();
+    let host: String = spec
+        .and_then(|s| s.hostname.clone())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| name(pod).to_string())
+        .chars()
+        .take(63)
+        .collect();
+    let host = host.trim_end_matches(['-', '.']).to_string();
+    let domain = spec
+        .and_then(|s| s.subdomain.clone())
+        .filter(|d| !d.is_empty() && !node.cluster_domain.is_empty())
+        .map(|sub| format!("{sub}.{}.svc.{}", namespace(pod), node.cluster_domain));
+    (host, domain)
+}
+
+/// The `/etc/hosts` the kubelet gives a pod's containers: localhost entries, the pod's own name and
+/// address, and its hostAliases, in upstream's layout.
+pub fn etc_hosts(node: &NodeContext, pod: &Pod, pod_ip: &str) -> String {
+    let mut out = String::from(
+        "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n\
+         fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n",
+    );
+    let (host, domain) = host_and_domain(node, pod);
+    if !pod_ip.is_empty() {
+        match domain {
+            Some(d) => out.push_str(&format!("{pod_ip}\t{host}.{d}\t{host}\n")),
+            None => out.push_str(&format!("{pod_ip}\t{host}\n")),
+        }
+    }
+    let aliases = pod.spec.as_ref().and_then(|s| s.host_aliases.as_ref());
+    if let Some(aliases) = aliases.filter(|a| !a.is_empty()) {
+        out.push_str("\n# Entries added by HostAliases.\n");
+        for a in aliases {
+            out.push_str(&format!(
+                "{}\t{}\n",
+                a.ip,
+                a.hostnames.clone().unwrap_or_default().join("\t")
+            ));
+        }
+    }
+    out
+}
+
 /// The pod's namespace modes: the host's for hostNetwork/hostPID/hostIPC; a PID namespace per container
 /// unless `shareProcessNamespace`.
 pub fn namespace_options(pod: &Pod) -> api::NamespaceOption {
@@ -208,13 +255,12 @@ pub fn sandbox_config(node: &NodeContext, pod: &Pod, attempt: u32) -> api::PodSa
     let host_network = spec.host_network.unwrap_or(false);
     let hostname = if host_network {
         String::new()
+    } else if spec.set_hostname_as_fqdn == Some(true)
+        && let (h, Some(domain)) = host_and_domain(node, pod)
+    {
+        format!("{h}.{domain}")
     } else {
-        let h = spec.hostname.clone().unwrap_or_else(|| name(pod).to_string());
-        h.chars()
-            .take(63)
-            .collect::<String>()
-            .trim_end_matches(['-', '.'])
-            .to_string()
+        host_and_domain(node, pod).0.trim_end_matches(['-', '.']).to_string()
     };
     let mut port_mappings = Vec::new();
     for c in &spec.containers {
@@ -575,6 +621,29 @@ mod tests {
             cgroup_parent(&node(), &with(json!({"limits": {"cpu": "1", "memory": "1Gi"}}))),
             "/kubepods/podu"
         );
+    }
+
+    #[test]
+    fn hosts_files_name_the_pod_and_its_aliases() {
+        let p = pod(json!({
+            "metadata": {"name": "web-0", "namespace": "ns", "uid": "u"},
+            "spec": {"hostname": "web-0", "subdomain": "nginx", "containers": [{"name": "c"}],
+                     "hostAliases": [{"ip": "10.1.2.3", "hostnames": ["foo.local", "bar.local"]}]}
+        }));
+        let hosts = etc_hosts(&node(), &p, "10.244.0.5");
+        assert!(
+            hosts.starts_with("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"),
+            "{hosts}"
+        );
+        assert!(
+            hosts.contains("10.244.0.5\tweb-0.nginx.ns.svc.cluster.local\tweb-0\n"),
+            "{hosts}"
+        );
+        assert!(
+            hosts.ends_with("# Entries added by HostAliases.\n10.1.2.3\tfoo.local\tbar.local\n"),
+            "{hosts}"
+        );
+        assert_eq!(sandbox_config(&node(), &p, 0).hostname, "web-0");
     }
 
     #[test]

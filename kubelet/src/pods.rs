@@ -911,6 +911,30 @@ impl Worker {
                 return;
             }
         };
+        let mut mounts = mounts;
+        // The kubelet's /etc/hosts, unless the pod uses the host's network or mounts its own.
+        let host_network = pod.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false);
+        if !host_network && !mounts.iter().any(|m| m.container_path == "/etc/hosts") {
+            let file = crate::volumes::pod_dir(&node.root_dir, &self.uid).join("etc-hosts");
+            let hosts = podconfig::etc_hosts(node, pod, &state.pod_ip());
+            if std::fs::read_to_string(&file).ok().as_deref() != Some(hosts.as_str()) {
+                let written = file
+                    .parent()
+                    .map(std::fs::create_dir_all)
+                    .unwrap_or(Ok(()))
+                    .and_then(|()| std::fs::write(&file, hosts));
+                if let Err(e) = written {
+                    tracing::warn!(pod = %podconfig::log_dir_name(pod), error = %e, "cannot write the pod's /etc/hosts");
+                }
+            }
+            if file.exists() {
+                mounts.push(ferrokube_proto::runtime::v1::Mount {
+                    container_path: "/etc/hosts".into(),
+                    host_path: file.to_string_lossy().into_owned(),
+                    ..Default::default()
+                });
+            }
+        }
         let config = podconfig::container_config(node, pod, c, n, &state.pod_ip(), &resolved, mounts);
         let sandbox_config =
             podconfig::sandbox_config(node, pod, sandbox.metadata.as_ref().map(|m| m.attempt).unwrap_or(0));

@@ -412,7 +412,7 @@ async fn volumes_share_files_and_follow_their_sources() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prestop_hooks_run_and_deadlines_fail_pods() {
-    let c = common::Cluster::start("", &[]).await;
+    let c = common::Cluster::start("clusterDomain: cluster.local\n", &[]).await;
     let node = c.name.clone();
     let pods: Api<Pod> = Api::namespaced(c.client.clone(), "default");
     let host_dir = c.dir.path().join("hooks");
@@ -446,6 +446,37 @@ async fn prestop_hooks_run_and_deadlines_fail_pods() {
     )
     .await
     .unwrap();
+    // The kubelet's /etc/hosts and the pod's host name.
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "named",
+            &node,
+            json!({"hostname": "h1", "subdomain": "sub",
+                   "hostAliases": [{"ip": "10.1.2.3", "hostnames": ["foo.local"]}],
+                   "containers": [{"name": "c", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", "cat /etc/hosts; echo host=$(hostname); exec sleep 3600"]}]}),
+        ),
+    )
+    .await
+    .unwrap();
+    let named = wait_for(&c, &pods, "named", "Running", |p| phase(p) == "Running").await;
+    let ip = named.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap();
+    let log = c
+        .dir
+        .path()
+        .join(format!("logs/default_named_{}/c/0.log", named.metadata.uid.unwrap()));
+    let text = c
+        .wait(Duration::from_secs(10), "named's output", || async {
+            std::fs::read_to_string(&log).ok().filter(|t| t.contains("host="))
+        })
+        .await;
+    assert!(
+        text.contains(&format!("stdout F {ip}\th1.sub.default.svc.cluster.local\th1")),
+        "{text}"
+    );
+    assert!(text.contains("stdout F 10.1.2.3\tfoo.local"), "{text}");
+    assert!(text.contains("stdout F host=h1"), "{text}");
+
     wait_for(&c, &pods, "hooked", "Running", |p| phase(p) == "Running").await;
     pods.delete("hooked", &DeleteParams::default()).await.unwrap();
     c.wait(Duration::from_secs(30), "hooked deleted", || async {
