@@ -17,6 +17,7 @@
 //! period, its sandbox removed, and is then deleted from the API with grace 0.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -547,23 +548,9 @@ impl Worker {
             .map(|(c, hook, id)| {
                 let pod_ip = pod_ip.clone();
                 async move {
-                    let run = async {
-                        if let Some(sleep) = &hook.sleep {
-                            tokio::time::sleep(Duration::from_secs(sleep.seconds.max(0) as u64)).await;
-                            return;
-                        }
-                        let as_probe = k8s_openapi::api::core::v1::Probe {
-                            exec: hook.exec.clone(),
-                            http_get: hook.http_get.clone(),
-                            tcp_socket: hook.tcp_socket.clone(),
-                            timeout_seconds: Some(grace.as_secs().max(1) as i32),
-                            ..Default::default()
-                        };
-                        if let crate::probe::Outcome::Failure(why) = crate::probe::run(rt, &as_probe, c, &id, &pod_ip).await {
-                            tracing::warn!(pod = %podconfig::log_dir_name(pod), container = %c.name, %why, "preStop hook failed");
-                        }
-                    };
-                    let _ = tokio::time::timeout(grace, run).await;
+                    if let Err(why) = run_hook(rt, hook, c, &id, &pod_ip, grace).await {
+                        tracing::warn!(pod = %podconfig::log_dir_name(pod), container = %c.name, %why, "preStop hook failed");
+                    }
                 }
             });
         futures::future::join_all(hooks).await;
@@ -912,6 +899,29 @@ impl Worker {
             }
         };
         let mut mounts = mounts;
+        // The termination message file, read back when the container exits.
+        let message_path = c
+            .termination_message_path
+            .clone()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "/dev/termination-log".to_string());
+        let message_file = termination_message_file(&node.root_dir, &self.uid, &c.name, n);
+        let created = message_file
+            .parent()
+            .map(std::fs::create_dir_all)
+            .unwrap_or(Ok(()))
+            .and_then(|()| std::fs::write(&message_file, b""))
+            .and_then(|()| {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&message_file, std::fs::Permissions::from_mode(0o666))
+            });
+        if created.is_ok() && !mounts.iter().any(|m| m.container_path == message_path) {
+            mounts.push(ferrokube_proto::runtime::v1::Mount {
+                container_path: message_path,
+                host_path: message_file.to_string_lossy().into_owned(),
+                ..Default::default()
+            });
+        }
         // The kubelet's /etc/hosts, unless the pod uses the host's network or mounts its own.
         let host_network = pod.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false);
         if !host_network && !mounts.iter().any(|m| m.container_path == "/etc/hosts") {
@@ -963,6 +973,21 @@ impl Worker {
             return;
         }
         self.waiting.remove(&c.name);
+        // postStart runs right after the start; a failing hook kills the container, and its restart
+        // policy decides what comes next.
+        if let Some(hook) = c.lifecycle.as_ref().and_then(|l| l.post_start.as_ref()) {
+            let grace = Duration::from_secs(
+                pod.spec
+                    .as_ref()
+                    .and_then(|s| s.termination_grace_period_seconds)
+                    .unwrap_or(30)
+                    .max(2) as u64,
+            );
+            if let Err(why) = run_hook(&rt, hook, c, &id, &state.pod_ip(), Duration::from_secs(30)).await {
+                tracing::warn!(pod = %podconfig::log_dir_name(pod), container = %c.name, %why, "FailedPostStartHook: killing the container");
+                let _ = rt.stop_container(&id, grace).await;
+            }
+        }
     }
 
     async fn ensure_image(&mut self, pod: &Pod, c: &Container, image: &str) -> Result<(), Waiting> {
@@ -1085,6 +1110,26 @@ impl Worker {
         Ok(out)
     }
 
+    /// What an exited container left in its termination message file (at most 4 KiB); with
+    /// `FallbackToLogsOnError` and a failure, the end of its log (80 lines, 2 KiB) when the file is empty;
+    /// else the runtime's message.
+    fn termination_message(&self, c: &Container, s: &api::ContainerStatus) -> Option<String> {
+        let file = termination_message_file(&self.mgr.node.root_dir, &self.uid, &c.name, attempt(s));
+        let mut text = std::fs::read(&file).unwrap_or_default();
+        text.truncate(4096);
+        let mut text = String::from_utf8_lossy(&text).into_owned();
+        if text.is_empty()
+            && s.exit_code != 0
+            && c.termination_message_policy.as_deref() == Some("FallbackToLogsOnError")
+        {
+            text = log_tail(Path::new(&s.log_path), 80, 2048);
+        }
+        if text.is_empty() {
+            text = s.message.clone();
+        }
+        (!text.is_empty()).then_some(text)
+    }
+
     fn container_status(&self, c: &Container, state: &RuntimeState, regular_waiting_reason: &str) -> ContainerStatus {
         let image = c.image.clone().unwrap_or_default();
         let latest = state.latest(&c.name);
@@ -1108,7 +1153,7 @@ impl Worker {
                     terminated: Some(ContainerStateTerminated {
                         exit_code: s.exit_code,
                         reason: Some(reason),
-                        message: (!s.message.is_empty()).then(|| s.message.clone()),
+                        message: self.termination_message(c, s),
                         started_at: ts(s.started_at),
                         finished_at: ts(s.finished_at),
                         container_id: Some(format!("containerd://{}", s.id)),
@@ -1358,6 +1403,61 @@ impl Worker {
         self.last_status = Some(status);
         Ok(())
     }
+}
+
+/// Where attempt `n` of a container keeps its termination message on the node.
+fn termination_message_file(root: &Path, uid: &str, container: &str, n: u32) -> std::path::PathBuf {
+    crate::volumes::pod_dir(root, uid)
+        .join("containers")
+        .join(container)
+        .join(format!("termination-log-{n}"))
+}
+
+/// The last `lines` lines (at most `bytes` bytes) of a CRI log file, without the CRI prefix
+/// (`<time> <stream> <tag> `).
+fn log_tail(path: &Path, lines: usize, bytes: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let content: Vec<&str> = text.lines().map(|l| l.splitn(4, ' ').nth(3).unwrap_or("")).collect();
+    let mut out = content[content.len().saturating_sub(lines)..].join("\n");
+    if out.len() > bytes {
+        let mut cut = out.len() - bytes;
+        while !out.is_char_boundary(cut) {
+            cut += 1;
+        }
+        out = out[cut..].to_string();
+    }
+    out
+}
+
+/// Runs a lifecycle hook (exec, httpGet, tcpSocket or sleep) of container `id`, bounded by `limit`.
+async fn run_hook(
+    rt: &Runtime,
+    hook: &k8s_openapi::api::core::v1::LifecycleHandler,
+    c: &Container,
+    id: &str,
+    pod_ip: &str,
+    limit: Duration,
+) -> Result<(), String> {
+    let run = async {
+        if let Some(sleep) = &hook.sleep {
+            tokio::time::sleep(Duration::from_secs(sleep.seconds.max(0) as u64)).await;
+            return Ok(());
+        }
+        let as_probe = k8s_openapi::api::core::v1::Probe {
+            exec: hook.exec.clone(),
+            http_get: hook.http_get.clone(),
+            tcp_socket: hook.tcp_socket.clone(),
+            timeout_seconds: Some(limit.as_secs().max(1) as i32),
+            ..Default::default()
+        };
+        match crate::probe::run(rt, &as_probe, c, id, pod_ip).await {
+            crate::probe::Outcome::Success => Ok(()),
+            crate::probe::Outcome::Failure(why) => Err(why),
+        }
+    };
+    tokio::time::timeout(limit, run)
+        .await
+        .unwrap_or_else(|_| Err(format!("hook did not finish within {}s", limit.as_secs())))
 }
 
 /// A duration as Go prints it (`10s`, `1m20s`, `5m0s`), for backoff messages.

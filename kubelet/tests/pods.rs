@@ -489,6 +489,43 @@ async fn prestop_hooks_run_and_deadlines_fail_pods() {
         "prestop\nterm\n"
     );
 
+    // Termination messages: the file the container wrote, or the end of its log on failure.
+    for (name, spec) in [
+        (
+            "message",
+            json!({"restartPolicy": "Never", "containers": [{"name": "c", "image": BUSYBOX_IMAGE,
+            "command": ["sh", "-c", "echo 'disk full' > /dev/termination-log; exit 2"]}]}),
+        ),
+        (
+            "fallback",
+            json!({"restartPolicy": "Never", "containers": [{"name": "c", "image": BUSYBOX_IMAGE,
+            "terminationMessagePolicy": "FallbackToLogsOnError", "command": ["sh", "-c", "echo first; echo oops; exit 3"]}]}),
+        ),
+        (
+            "poststart",
+            json!({"restartPolicy": "Never", "containers": [{"name": "c", "image": BUSYBOX_IMAGE,
+            "command": ["sh", "-c", "exec sleep 3600"], "lifecycle": {"postStart": {"exec": {"command": ["false"]}}}}]}),
+        ),
+    ] {
+        pods.create(&PostParams::default(), &pod(name, &node, spec))
+            .await
+            .unwrap();
+    }
+    let terminated = |p: &Pod| {
+        p.status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .and_then(|s| s[0].state.clone())
+            .and_then(|s| s.terminated)
+    };
+    let message = wait_for(&c, &pods, "message", "Failed", |p| phase(p) == "Failed").await;
+    assert_eq!(terminated(&message).unwrap().message.as_deref(), Some("disk full\n"));
+    let fallback = wait_for(&c, &pods, "fallback", "Failed", |p| phase(p) == "Failed").await;
+    assert_eq!(terminated(&fallback).unwrap().message.as_deref(), Some("first\noops"));
+    // A failing postStart hook kills the container; with restartPolicy Never the pod fails.
+    let poststart = wait_for(&c, &pods, "poststart", "Failed", |p| phase(p) == "Failed").await;
+    assert_ne!(terminated(&poststart).unwrap().exit_code, 0);
+
     let failed = wait_for(&c, &pods, "deadline", "Failed by its deadline", |p| {
         phase(p) == "Failed"
     })
