@@ -648,8 +648,29 @@ impl Worker {
             // A finished pod keeps no sandbox running (its containers have all exited).
             kill_pod(&rt, &self.uid, Duration::from_secs(2), false).await;
         }
+        self.collect_garbage(&state).await;
         self.state = Some(state);
         reported
+    }
+
+    /// Removes the pod's dead containers but the newest per container name (kept for `--previous`
+    /// logs and lastState, upstream's MaxPerPodContainer of 1), and its dead sandboxes while a live one
+    /// runs.
+    async fn collect_garbage(&mut self, state: &RuntimeState) {
+        let rt = &self.mgr.runtime;
+        for attempts in state.containers.values() {
+            let dead: Vec<&api::ContainerStatus> = attempts.iter().filter(|s| exited(s)).collect();
+            for old in dead.iter().take(dead.len().saturating_sub(1)) {
+                if rt.remove_container(&old.id).await.is_ok() {
+                    self.cache.containers.remove(&old.id);
+                }
+            }
+        }
+        if state.sandbox.is_some() {
+            for dead in &state.dead_sandboxes {
+                let _ = rt.remove_pod_sandbox(&dead.id).await;
+            }
+        }
     }
 
     async fn create_sandbox(&mut self, pod: &Pod, state: &RuntimeState) -> anyhow::Result<()> {

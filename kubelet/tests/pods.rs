@@ -182,6 +182,14 @@ async fn pods_run_report_restart_survive_a_kubelet_crash_and_terminate() {
         "Running",
         "a container waiting to restart keeps the pod Running"
     );
+    // Dead containers are collected but the newest per container name.
+    let crash_uid = crashing.metadata.uid.clone().unwrap();
+    let filter = format!("labels.\"io.kubernetes.pod.uid\"=={crash_uid},labels.\"io.kubernetes.container.name\"==c");
+    c.wait(Duration::from_secs(10), "one dead container kept", || async {
+        let left = c.runtime.ctr(&["containers", "ls", "-q", &filter]).unwrap_or_default();
+        (left.lines().filter(|l| !l.trim().is_empty()).count() == 1).then_some(())
+    })
+    .await;
     let noimage = wait_for(&c, &pods, "noimage", "ErrImageNeverPull", |p| {
         waiting_reason(p) == "ErrImageNeverPull"
     })
