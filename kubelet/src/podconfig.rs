@@ -471,6 +471,74 @@ pub fn resource_field(container: &Container, resource: &str, divisor: Option<&st
     ((value + div - 1) / div).to_string()
 }
 
+/// A seccompProfile as the CRI takes it; Localhost profiles live under `<root-dir>/seccomp`.
+fn seccomp_profile(node: &NodeContext, p: &k8s_openapi::api::core::v1::SeccompProfile) -> api::SecurityProfile {
+    use api::security_profile::ProfileType;
+    match p.type_.as_str() {
+        "RuntimeDefault" => api::SecurityProfile {
+            profile_type: ProfileType::RuntimeDefault as i32,
+            localhost_ref: String::new(),
+        },
+        "Localhost" => api::SecurityProfile {
+            profile_type: ProfileType::Localhost as i32,
+            localhost_ref: node
+                .root_dir
+                .join("seccomp")
+                .join(p.localhost_profile.as_deref().unwrap_or(""))
+                .to_string_lossy()
+                .into_owned(),
+        },
+        _ => api::SecurityProfile {
+            profile_type: ProfileType::Unconfined as i32,
+            localhost_ref: String::new(),
+        },
+    }
+}
+
+/// Upstream's runAsNonRoot check: with `runAsNonRoot`, the container must not run as UID 0, by its
+/// runAsUser or else by the image's user. `image_uid`/`image_user` come from the runtime's ImageStatus.
+pub fn verify_non_root(
+    pod: &Pod,
+    container: &Container,
+    image_uid: Option<i64>,
+    image_user: &str,
+) -> Result<(), String> {
+    let sc = container.security_context.as_ref();
+    let pod_sc = pod.spec.as_ref().and_then(|s| s.security_context.as_ref());
+    let non_root = sc
+        .and_then(|s| s.run_as_non_root)
+        .or_else(|| pod_sc.and_then(|s| s.run_as_non_root))
+        .unwrap_or(false);
+    if !non_root {
+        return Ok(());
+    }
+    let who = format!("{}_{}({})", name(pod), namespace(pod), uid(pod));
+    let run_as = sc
+        .and_then(|s| s.run_as_user)
+        .or_else(|| pod_sc.and_then(|s| s.run_as_user));
+    match (run_as, image_uid) {
+        (Some(0), _) => Err(format!(
+            "container's runAsUser breaks non-root policy (pod: \"{who}\", container: {})",
+            container.name
+        )),
+        (Some(_), _) => Ok(()),
+        (None, Some(0)) => Err(format!(
+            "container has runAsNonRoot and image will run as root (pod: \"{who}\", container: {})",
+            container.name
+        )),
+        (None, Some(_)) => Ok(()),
+        (None, None) if !image_user.is_empty() => Err(format!(
+            "container has runAsNonRoot and image has non-numeric user ({image_user}), cannot verify user is non-root (pod: \"{who}\", container: {})",
+            container.name
+        )),
+        // No user in the image: it runs as root.
+        (None, None) => Err(format!(
+            "container has runAsNonRoot and image will run as root (pod: \"{who}\", container: {})",
+            container.name
+        )),
+    }
+}
+
 /// CPU shares, quota and memory limit from the container's requests and limits (upstream's mapping).
 fn linux_resources(container: &Container) -> api::LinuxContainerResources {
     let res = container.resources.as_ref();
@@ -570,6 +638,10 @@ pub fn container_config(
                 run_as_user: run_as_user.map(|value| api::Int64Value { value }),
                 run_as_group: run_as_group.map(|value| api::Int64Value { value }),
                 readonly_rootfs: sc.and_then(|s| s.read_only_root_filesystem).unwrap_or(false),
+                seccomp: sc
+                    .and_then(|s| s.seccomp_profile.as_ref())
+                    .or_else(|| pod_sc.and_then(|s| s.seccomp_profile.as_ref()))
+                    .map(|p| seccomp_profile(node, p)),
                 no_new_privs: sc.and_then(|s| s.allow_privilege_escalation) == Some(false),
                 supplemental_groups: pod_sc.and_then(|s| s.supplemental_groups.clone()).unwrap_or_default(),
                 // The container joins the pod's namespaces as the sandbox has them (its own PID
@@ -644,6 +716,36 @@ mod tests {
             "{hosts}"
         );
         assert_eq!(sandbox_config(&node(), &p, 0).hostname, "web-0");
+    }
+
+    #[test]
+    fn run_as_non_root_is_checked_like_upstream() {
+        let p = pod(json!({
+            "metadata": {"name": "web", "namespace": "ns", "uid": "u1"},
+            "spec": {"securityContext": {"runAsNonRoot": true}, "containers": [{"name": "c"}]}
+        }));
+        let c = &p.spec.as_ref().unwrap().containers[0];
+        let e = verify_non_root(&p, c, Some(0), "").unwrap_err();
+        assert_eq!(
+            e,
+            "container has runAsNonRoot and image will run as root (pod: \"web_ns(u1)\", container: c)"
+        );
+        assert!(verify_non_root(&p, c, Some(1000), "").is_ok());
+        assert!(
+            verify_non_root(&p, c, None, "nobody")
+                .unwrap_err()
+                .contains("non-numeric user (nobody)")
+        );
+        let with_user = pod(json!({
+            "metadata": {"name": "web", "namespace": "ns", "uid": "u1"},
+            "spec": {"securityContext": {"runAsNonRoot": true}, "containers": [{"name": "c", "securityContext": {"runAsUser": 0}}]}
+        }));
+        let c = &with_user.spec.as_ref().unwrap().containers[0];
+        assert!(
+            verify_non_root(&with_user, c, Some(1000), "")
+                .unwrap_err()
+                .contains("runAsUser breaks non-root policy")
+        );
     }
 
     #[test]

@@ -889,6 +889,20 @@ impl Worker {
             self.waiting.insert(c.name.clone(), w);
             return;
         }
+        let (image_uid, image_user) = match rt.image_status(&image).await {
+            Ok(Some(i)) => (i.uid.map(|u| u.value), i.username),
+            _ => (None, String::new()),
+        };
+        if let Err(message) = podconfig::verify_non_root(pod, c, image_uid, &image_user) {
+            self.waiting.insert(
+                c.name.clone(),
+                Waiting {
+                    reason: "CreateContainerConfigError".into(),
+                    message,
+                },
+            );
+            return;
+        }
         let resolved = match self.resolve_env(pod, c).await {
             Ok(r) => r,
             Err(message) => {

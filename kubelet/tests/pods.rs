@@ -497,6 +497,64 @@ async fn prestop_hooks_run_and_deadlines_fail_pods() {
         "prestop\nterm\n"
     );
 
+    // runAsNonRoot: refused for an image that runs as root, fine with a non-root runAsUser (and a
+    // RuntimeDefault seccomp profile).
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "rootless",
+            &node,
+            json!({"securityContext": {"runAsNonRoot": true}, "containers": [{"name": "c", "image": BUSYBOX_IMAGE, "command": ["sleep", "3600"]}]}),
+        ),
+    )
+    .await
+    .unwrap();
+    pods.create(
+        &PostParams::default(),
+        &pod(
+            "nobody",
+            &node,
+            json!({"securityContext": {"runAsNonRoot": true, "runAsUser": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
+                   "containers": [{"name": "c", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", "echo uid=$(id -u); exec sleep 3600"]}]}),
+        ),
+    )
+    .await
+    .unwrap();
+    let rootless = wait_for(&c, &pods, "rootless", "CreateContainerConfigError", |p| {
+        p.status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .and_then(|s| s[0].state.as_ref())
+            .and_then(|s| s.waiting.as_ref())
+            .is_some_and(|w| w.reason.as_deref() == Some("CreateContainerConfigError"))
+    })
+    .await;
+    let waiting = rootless.status.unwrap().container_statuses.unwrap()[0]
+        .state
+        .clone()
+        .unwrap()
+        .waiting
+        .unwrap();
+    assert!(
+        waiting
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("container has runAsNonRoot and image will run as root"),
+        "{waiting:?}"
+    );
+    let nobody = wait_for(&c, &pods, "nobody", "Running", |p| phase(p) == "Running").await;
+    let log = c
+        .dir
+        .path()
+        .join(format!("logs/default_nobody_{}/c/0.log", nobody.metadata.uid.unwrap()));
+    c.wait(Duration::from_secs(10), "uid=65534 in the log", || async {
+        std::fs::read_to_string(&log)
+            .ok()
+            .filter(|t| t.contains("stdout F uid=65534"))
+    })
+    .await;
+
     // Termination messages: the file the container wrote, or the end of its log on failure.
     for (name, spec) in [
         (
