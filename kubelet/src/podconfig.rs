@@ -643,7 +643,13 @@ pub fn container_config(
                     .or_else(|| pod_sc.and_then(|s| s.seccomp_profile.as_ref()))
                     .map(|p| seccomp_profile(node, p)),
                 no_new_privs: sc.and_then(|s| s.allow_privilege_escalation) == Some(false),
-                supplemental_groups: pod_sc.and_then(|s| s.supplemental_groups.clone()).unwrap_or_default(),
+                // fsGroup joins the supplemental groups, as upstream adds it.
+                supplemental_groups: pod_sc
+                    .and_then(|s| s.supplemental_groups.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain(pod_sc.and_then(|s| s.fs_group))
+                    .collect(),
                 // The container joins the pod's namespaces as the sandbox has them (its own PID
                 // namespace unless the pod shares one or uses the host's).
                 namespace_options: Some(namespace_options(pod)),

@@ -89,6 +89,17 @@ pub async fn prepare(
                 v.name
             ));
         };
+        // fsGroup owns the volumes the kubelet makes (not hostPath), group-writable, setgid on
+        // directories, as upstream's SetVolumeOwnership does.
+        if let Some(group) = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.security_context.as_ref())
+            .and_then(|s| s.fs_group)
+            && v.host_path.is_none()
+        {
+            set_ownership(&path, group as u32);
+        }
         out.insert(v.name.clone(), path);
     }
     Ok(out)
@@ -136,6 +147,32 @@ fn host_path(path: &str, kind: &str) -> Result<(), String> {
             _ => "block device",
         };
         Err(format!("hostPath type check failed: {path} is not a {what}"))
+    }
+}
+
+/// Gives `group` every file under `dir` (symlinks not followed), adds group read/write (and setgid on
+/// directories).
+fn set_ownership(dir: &Path, group: u32) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
+        return;
+    };
+    if meta.file_type().is_symlink() {
+        let _ = std::os::unix::fs::lchown(dir, None, Some(group));
+        return;
+    }
+    let _ = std::os::unix::fs::chown(dir, None, Some(group));
+    let mode = meta.mode() & 0o7777;
+    let wanted = if meta.is_dir() { mode | 0o2070 } else { mode | 0o060 };
+    if wanted != mode {
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(wanted));
+    }
+    if meta.is_dir()
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        for e in entries.flatten() {
+            set_ownership(&e.path(), group);
+        }
     }
 }
 

@@ -514,8 +514,10 @@ async fn prestop_hooks_run_and_deadlines_fail_pods() {
         &pod(
             "nobody",
             &node,
-            json!({"securityContext": {"runAsNonRoot": true, "runAsUser": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
-                   "containers": [{"name": "c", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", "echo uid=$(id -u); exec sleep 3600"]}]}),
+            json!({"securityContext": {"runAsNonRoot": true, "runAsUser": 65534, "fsGroup": 2000, "seccompProfile": {"type": "RuntimeDefault"}},
+                   "volumes": [{"name": "data", "emptyDir": {}}],
+                   "containers": [{"name": "c", "image": BUSYBOX_IMAGE, "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                                   "command": ["sh", "-c", "echo uid=$(id -u) groups=$(id -G) data=$(stat -c %g /data) write=$(touch /data/f && echo ok); exec sleep 3600"]}]}),
         ),
     )
     .await
@@ -548,11 +550,15 @@ async fn prestop_hooks_run_and_deadlines_fail_pods() {
         .dir
         .path()
         .join(format!("logs/default_nobody_{}/c/0.log", nobody.metadata.uid.unwrap()));
-    c.wait(Duration::from_secs(10), "uid=65534 in the log", || async {
-        std::fs::read_to_string(&log)
-            .ok()
-            .filter(|t| t.contains("stdout F uid=65534"))
-    })
+    c.wait(
+        Duration::from_secs(10),
+        "uid, fsGroup and a writable volume in the log",
+        || async {
+            std::fs::read_to_string(&log)
+                .ok()
+                .filter(|t| t.contains("stdout F uid=65534 groups=65534 2000 data=2000 write=ok"))
+        },
+    )
     .await;
 
     // Termination messages: the file the container wrote, or the end of its log on failure.
