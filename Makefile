@@ -24,7 +24,7 @@ APISERVER_BENCH_ARGS ?= $(filter --quick,$(BENCH_ARGS))
 KUBELET_BENCH_ARGS ?= $(filter --quick,$(BENCH_ARGS))
 
 # Debian packages the tests and the cluster need.
-APT_PACKAGES := etcd-server etcd-client protobuf-compiler curl ca-certificates containerd runc containernetworking-plugins busybox-static iproute2
+APT_PACKAGES := etcd-server etcd-client protobuf-compiler libprotobuf-dev curl ca-certificates containerd runc containernetworking-plugins busybox-static iproute2
 
 .PHONY: help up down test bench bench-apiserver bench-kubelet check lint fmt proto schema deps clean-run fuzz
 

@@ -54,6 +54,23 @@ pub fn write_results(out: &Path, name: &str, stamp: &str, json: &str) -> anyhow:
     Ok(paths)
 }
 
+/// The first three fields of `/proc/loadavg` (1, 5 and 15 minute load averages).
+pub fn loadavg() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+/// A UTC instant as `2025-01-31T12:34:56Z` and, for file names, `20250131T123456Z`.
+pub fn utc(t: std::time::SystemTime) -> (String, String) {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let iso = ferrokube_apimachinery::time::rfc3339(secs as i64, None);
+    let compact = iso.replace(['-', ':'], "");
+    (iso, compact)
+}
+
 /// User + system CPU seconds of a process, from `/proc/<pid>/stat` (clock ticks of 1/100 s).
 pub fn cpu_secs(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -72,6 +89,15 @@ fn parse_stat_cpu(stat: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_formats() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(951_782_400 + 3661); // 2000-02-29 01:01:01
+        assert_eq!(
+            utc(t),
+            ("2000-02-29T01:01:01Z".to_string(), "20000229T010101Z".to_string())
+        );
+    }
 
     #[test]
     fn stat_cpu_fields_after_the_command_name() {

@@ -384,6 +384,8 @@ struct Worker {
     state: Option<RuntimeState>,
     /// The pod was failed by the kubelet (reason, message): activeDeadlineSeconds.
     failed: Option<(String, String)>,
+    /// The pod's volumes as this sync set them up (host paths by name), or why they could not be.
+    volumes: Option<Result<BTreeMap<String, std::path::PathBuf>, String>>,
     cache: StatusCache,
 }
 
@@ -392,14 +394,6 @@ fn ts(nanos: i64) -> Option<Time> {
         .then(|| Timestamp::from_nanosecond(i128::from(nanos)).ok())
         .flatten()
         .map(Time)
-}
-
-/// Whether the pod has volumes whose files come from API objects or the pod itself.
-fn has_file_volumes(pod: &Pod) -> bool {
-    pod.spec
-        .iter()
-        .flat_map(|s| s.volumes.iter().flatten())
-        .any(|v| v.config_map.is_some() || v.secret.is_some() || v.downward_api.is_some() || v.projected.is_some())
 }
 
 fn restart_policy(pod: &Pod) -> &str {
@@ -434,6 +428,7 @@ impl Worker {
             last_status: None,
             state: None,
             failed: None,
+            volumes: None,
             cache: StatusCache::default(),
         }
     }
@@ -614,13 +609,7 @@ impl Worker {
                 "DeadlineExceeded".into(),
                 "Pod was active on the node longer than the specified deadline".into(),
             ));
-            let grace = pod
-                .spec
-                .as_ref()
-                .and_then(|s| s.termination_grace_period_seconds)
-                .unwrap_or(30)
-                .max(2) as u64;
-            kill_pod(&rt, &self.uid, Duration::from_secs(grace), false).await;
+            kill_pod(&rt, &self.uid, grace_period(pod), false).await;
             state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
             terminal = true;
         }
@@ -629,12 +618,12 @@ impl Worker {
                 self.create_sandbox(pod, &state).await?;
                 state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
             }
-            if state.sandbox.is_some() && has_file_volumes(pod) {
-                // ConfigMap, Secret and downward API files follow their sources (written only on change).
-                if let Err(e) = crate::volumes::prepare(&self.mgr.client, &self.mgr.node, pod, &state.pod_ip()).await {
-                    tracing::warn!(pod = %podconfig::log_dir_name(pod), error = %e, "cannot refresh volumes");
-                }
-            }
+            // Volumes once per sync, for every container started in it; ConfigMap, Secret and downward API
+            // files follow their sources (written only when they changed).
+            self.volumes = match state.sandbox {
+                Some(_) => Some(crate::volumes::prepare(&self.mgr.client, &self.mgr.node, pod, &state.pod_ip()).await),
+                None => None,
+            };
             self.start_containers(pod, &state).await;
             state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
             if self.run_probes(pod, &state).await {
@@ -880,60 +869,52 @@ impl Worker {
         killed
     }
 
-    /// Pulls the image if needed, creates and starts attempt `n` of `c`.
+    /// Pulls the image if needed, creates and starts attempt `n` of `c`; why not, as the container's
+    /// waiting reason.
     async fn start(&mut self, pod: &Pod, c: &Container, state: &RuntimeState, n: u32) {
+        match self.create_and_start(pod, c, state, n).await {
+            Ok(()) => {
+                self.waiting.remove(&c.name);
+            }
+            Err(w) => {
+                self.waiting.insert(c.name.clone(), w);
+            }
+        }
+    }
+
+    async fn create_and_start(
+        &mut self,
+        pod: &Pod,
+        c: &Container,
+        state: &RuntimeState,
+        n: u32,
+    ) -> Result<(), Waiting> {
         let rt = self.mgr.runtime.clone();
-        let Some(sandbox) = state.sandbox.as_ref() else { return };
+        let Some(sandbox) = state.sandbox.as_ref() else {
+            return Ok(());
+        };
+        let config_error = |message: String| Waiting {
+            reason: "CreateContainerConfigError".into(),
+            message,
+        };
         let image = c.image.clone().unwrap_or_default();
-        if let Err(w) = self.ensure_image(pod, c, &image).await {
-            self.waiting.insert(c.name.clone(), w);
-            return;
-        }
-        let (image_uid, image_user) = match rt.image_status(&image).await {
-            Ok(Some(i)) => (i.uid.map(|u| u.value), i.username),
-            _ => (None, String::new()),
+        let status = self.ensure_image(pod, c, &image).await?;
+        podconfig::verify_non_root(
+            pod,
+            c,
+            status.as_ref().and_then(|i| i.uid.as_ref()).map(|u| u.value),
+            status.as_ref().map(|i| i.username.as_str()).unwrap_or(""),
+        )
+        .map_err(config_error)?;
+        let resolved = self.resolve_env(pod, c).await.map_err(config_error)?;
+        let volumes = match &self.volumes {
+            Some(v) => v.clone(),
+            None => crate::volumes::prepare(&self.mgr.client, &self.mgr.node, pod, &state.pod_ip()).await,
         };
-        if let Err(message) = podconfig::verify_non_root(pod, c, image_uid, &image_user) {
-            self.waiting.insert(
-                c.name.clone(),
-                Waiting {
-                    reason: "CreateContainerConfigError".into(),
-                    message,
-                },
-            );
-            return;
-        }
-        let resolved = match self.resolve_env(pod, c).await {
-            Ok(r) => r,
-            Err(message) => {
-                self.waiting.insert(
-                    c.name.clone(),
-                    Waiting {
-                        reason: "CreateContainerConfigError".into(),
-                        message,
-                    },
-                );
-                return;
-            }
-        };
-        let node = &self.mgr.node;
-        let mounts = match crate::volumes::prepare(&self.mgr.client, node, pod, &state.pod_ip())
-            .await
+        let mut mounts = volumes
             .and_then(|v| crate::volumes::mounts(c, &v))
-        {
-            Ok(m) => m,
-            Err(message) => {
-                self.waiting.insert(
-                    c.name.clone(),
-                    Waiting {
-                        reason: "CreateContainerConfigError".into(),
-                        message,
-                    },
-                );
-                return;
-            }
-        };
-        let mut mounts = mounts;
+            .map_err(config_error)?;
+        let node = &self.mgr.node;
         // The termination message file, read back when the container exits.
         let message_path = c
             .termination_message_path
@@ -941,17 +922,10 @@ impl Worker {
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| "/dev/termination-log".to_string());
         let message_file = termination_message_file(&node.root_dir, &self.uid, &c.name, n);
-        let created = message_file
-            .parent()
-            .map(std::fs::create_dir_all)
-            .unwrap_or(Ok(()))
-            .and_then(|()| std::fs::write(&message_file, b""))
-            .and_then(|()| {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&message_file, std::fs::Permissions::from_mode(0o666))
-            });
-        if created.is_ok() && !mounts.iter().any(|m| m.container_path == message_path) {
-            mounts.push(ferrokube_proto::runtime::v1::Mount {
+        if write_file(&message_file, b"", Some(0o666)).is_ok()
+            && !mounts.iter().any(|m| m.container_path == message_path)
+        {
+            mounts.push(api::Mount {
                 container_path: message_path,
                 host_path: message_file.to_string_lossy().into_owned(),
                 ..Default::default()
@@ -962,18 +936,13 @@ impl Worker {
         if !host_network && !mounts.iter().any(|m| m.container_path == "/etc/hosts") {
             let file = crate::volumes::pod_dir(&node.root_dir, &self.uid).join("etc-hosts");
             let hosts = podconfig::etc_hosts(node, pod, &state.pod_ip());
-            if std::fs::read_to_string(&file).ok().as_deref() != Some(hosts.as_str()) {
-                let written = file
-                    .parent()
-                    .map(std::fs::create_dir_all)
-                    .unwrap_or(Ok(()))
-                    .and_then(|()| std::fs::write(&file, hosts));
-                if let Err(e) = written {
-                    tracing::warn!(pod = %podconfig::log_dir_name(pod), error = %e, "cannot write the pod's /etc/hosts");
-                }
+            if std::fs::read_to_string(&file).ok().as_deref() != Some(hosts.as_str())
+                && let Err(e) = write_file(&file, hosts.as_bytes(), None)
+            {
+                tracing::warn!(pod = %podconfig::log_dir_name(pod), error = %e, "cannot write the pod's /etc/hosts");
             }
             if file.exists() {
-                mounts.push(ferrokube_proto::runtime::v1::Mount {
+                mounts.push(api::Mount {
                     container_path: "/etc/hosts".into(),
                     host_path: file.to_string_lossy().into_owned(),
                     ..Default::default()
@@ -983,57 +952,40 @@ impl Worker {
         let config = podconfig::container_config(node, pod, c, n, &state.pod_ip(), &resolved, mounts);
         let sandbox_config =
             podconfig::sandbox_config(node, pod, sandbox.metadata.as_ref().map(|m| m.attempt).unwrap_or(0));
-        let _ = std::fs::create_dir_all(std::path::Path::new(&sandbox_config.log_directory).join(&c.name));
-        let id = match rt.create_container(&sandbox.id, config, sandbox_config).await {
-            Ok(id) => id,
-            Err(e) => {
-                self.waiting.insert(
-                    c.name.clone(),
-                    Waiting {
-                        reason: "CreateContainerError".into(),
-                        message: e.to_string(),
-                    },
-                );
-                return;
-            }
-        };
-        if let Err(e) = rt.start_container(&id).await {
-            self.waiting.insert(
-                c.name.clone(),
-                Waiting {
-                    reason: "RunContainerError".into(),
-                    message: e.to_string(),
-                },
-            );
-            return;
-        }
-        self.waiting.remove(&c.name);
+        let _ = std::fs::create_dir_all(Path::new(&sandbox_config.log_directory).join(&c.name));
+        let id = rt
+            .create_container(&sandbox.id, config, sandbox_config)
+            .await
+            .map_err(|e| Waiting {
+                reason: "CreateContainerError".into(),
+                message: e.to_string(),
+            })?;
+        rt.start_container(&id).await.map_err(|e| Waiting {
+            reason: "RunContainerError".into(),
+            message: e.to_string(),
+        })?;
         // postStart runs right after the start; a failing hook kills the container, and its restart
         // policy decides what comes next.
-        if let Some(hook) = c.lifecycle.as_ref().and_then(|l| l.post_start.as_ref()) {
-            let grace = Duration::from_secs(
-                pod.spec
-                    .as_ref()
-                    .and_then(|s| s.termination_grace_period_seconds)
-                    .unwrap_or(30)
-                    .max(2) as u64,
-            );
-            if let Err(why) = run_hook(&rt, hook, c, &id, &state.pod_ip(), Duration::from_secs(30)).await {
-                tracing::warn!(pod = %podconfig::log_dir_name(pod), container = %c.name, %why, "FailedPostStartHook: killing the container");
-                let _ = rt.stop_container(&id, grace).await;
-            }
+        if let Some(hook) = c.lifecycle.as_ref().and_then(|l| l.post_start.as_ref())
+            && let Err(why) = run_hook(&rt, hook, c, &id, &state.pod_ip(), Duration::from_secs(30)).await
+        {
+            tracing::warn!(pod = %podconfig::log_dir_name(pod), container = %c.name, %why, "FailedPostStartHook: killing the container");
+            let _ = rt.stop_container(&id, grace_period(pod)).await;
         }
+        Ok(())
     }
 
-    async fn ensure_image(&mut self, pod: &Pod, c: &Container, image: &str) -> Result<(), Waiting> {
-        let rt = &self.mgr.runtime;
+    /// The image of `c` as the runtime holds it, pulled first if the policy asks; why not, as the
+    /// container's waiting reason.
+    async fn ensure_image(&mut self, pod: &Pod, c: &Container, image: &str) -> Result<Option<api::Image>, Waiting> {
+        let rt = self.mgr.runtime.clone();
         let policy = c.image_pull_policy.as_deref().unwrap_or("IfNotPresent");
         let present = rt.image_status(image).await.map_err(|e| Waiting {
             reason: "ErrImagePull".into(),
             message: e.to_string(),
         })?;
         if present.is_some() && policy != "Always" {
-            return Ok(());
+            return Ok(present);
         }
         if policy == "Never" {
             return Err(Waiting {
@@ -1056,7 +1008,7 @@ impl Worker {
         {
             Ok(_) => {
                 self.backoff.remove(&key);
-                Ok(())
+                Ok(rt.image_status(image).await.ok().flatten())
             }
             Err(e) => {
                 let step = self
@@ -1077,68 +1029,94 @@ impl Worker {
     /// variable name, `envFrom` entries as `envFrom:<name>`. A missing required source is an error message.
     async fn resolve_env(&self, pod: &Pod, c: &Container) -> Result<BTreeMap<String, String>, String> {
         let ns = podconfig::namespace(pod);
-        let cms: Api<ConfigMap> = Api::namespaced(self.mgr.client.clone(), ns);
-        let secrets: Api<Secret> = Api::namespaced(self.mgr.client.clone(), ns);
+        // Every ConfigMap and Secret the container names, read once: (is a secret, name) → its data.
+        let mut sources: BTreeMap<(bool, String), Option<BTreeMap<String, String>>> = BTreeMap::new();
+        let named = c
+            .env_from
+            .iter()
+            .flatten()
+            .flat_map(|f| {
+                [
+                    f.config_map_ref.as_ref().map(|r| (false, r.name.clone())),
+                    f.secret_ref.as_ref().map(|r| (true, r.name.clone())),
+                ]
+            })
+            .chain(
+                c.env
+                    .iter()
+                    .flatten()
+                    .filter_map(|e| e.value_from.as_ref())
+                    .flat_map(|f| {
+                        [
+                            f.config_map_key_ref.as_ref().map(|r| (false, r.name.clone())),
+                            f.secret_key_ref.as_ref().map(|r| (true, r.name.clone())),
+                        ]
+                    }),
+            )
+            .flatten()
+            .collect::<Vec<_>>();
+        for key in named {
+            if sources.contains_key(&key) {
+                continue;
+            }
+            let data = if key.0 {
+                let api: Api<Secret> = Api::namespaced(self.mgr.client.clone(), ns);
+                api.get_opt(&key.1).await.map_err(|e| e.to_string())?.map(|s| {
+                    s.data
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(k, v)| (k, String::from_utf8_lossy(&v.0).into_owned()))
+                        .collect()
+                })
+            } else {
+                let api: Api<ConfigMap> = Api::namespaced(self.mgr.client.clone(), ns);
+                api.get_opt(&key.1)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map(|cm| cm.data.unwrap_or_default())
+            };
+            sources.insert(key, data);
+        }
+        let kind = |secret: bool| if secret { "secret" } else { "configmap" };
         let mut out = BTreeMap::new();
         for from in c.env_from.iter().flatten() {
             let prefix = from.prefix.clone().unwrap_or_default();
-            if let Some(r) = &from.config_map_ref {
-                match cms.get_opt(&r.name).await.map_err(|e| e.to_string())? {
-                    Some(cm) => {
-                        for (k, v) in cm.data.unwrap_or_default() {
-                            out.insert(format!("envFrom:{prefix}{k}"), v);
+            let refs = [
+                from.config_map_ref.as_ref().map(|r| (false, &r.name, r.optional)),
+                from.secret_ref.as_ref().map(|r| (true, &r.name, r.optional)),
+            ];
+            for (secret, name, optional) in refs.into_iter().flatten() {
+                match &sources[&(secret, name.clone())] {
+                    Some(data) => {
+                        for (k, v) in data {
+                            out.insert(format!("envFrom:{prefix}{k}"), v.clone());
                         }
                     }
-                    None if r.optional == Some(true) => {}
-                    None => return Err(format!("configmap \"{}\" not found", r.name)),
-                }
-            }
-            if let Some(r) = &from.secret_ref {
-                match secrets.get_opt(&r.name).await.map_err(|e| e.to_string())? {
-                    Some(s) => {
-                        for (k, v) in s.data.unwrap_or_default() {
-                            out.insert(
-                                format!("envFrom:{prefix}{k}"),
-                                String::from_utf8_lossy(&v.0).into_owned(),
-                            );
-                        }
-                    }
-                    None if r.optional == Some(true) => {}
-                    None => return Err(format!("secret \"{}\" not found", r.name)),
+                    None if optional == Some(true) => {}
+                    None => return Err(format!("{} \"{name}\" not found", kind(secret))),
                 }
             }
         }
         for e in c.env.iter().flatten() {
             let Some(from) = &e.value_from else { continue };
-            if let Some(r) = &from.config_map_key_ref {
-                let value = cms
-                    .get_opt(&r.name)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .and_then(|cm| cm.data.and_then(|d| d.get(&r.key).cloned()));
-                match value {
+            let refs = [
+                from.config_map_key_ref
+                    .as_ref()
+                    .map(|r| (false, &r.name, &r.key, r.optional)),
+                from.secret_key_ref
+                    .as_ref()
+                    .map(|r| (true, &r.name, &r.key, r.optional)),
+            ];
+            for (secret, name, key, optional) in refs.into_iter().flatten() {
+                match sources[&(secret, name.clone())].as_ref().and_then(|d| d.get(key)) {
                     Some(v) => {
-                        out.insert(e.name.clone(), v);
+                        out.insert(e.name.clone(), v.clone());
                     }
-                    None if r.optional == Some(true) => {}
-                    None => return Err(format!("couldn't find key {} in ConfigMap {ns}/{}", r.key, r.name)),
-                }
-            }
-            if let Some(r) = &from.secret_key_ref {
-                let value = secrets
-                    .get_opt(&r.name)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .and_then(|s| {
-                        s.data
-                            .and_then(|d| d.get(&r.key).map(|b| String::from_utf8_lossy(&b.0).into_owned()))
-                    });
-                match value {
-                    Some(v) => {
-                        out.insert(e.name.clone(), v);
+                    None if optional == Some(true) => {}
+                    None => {
+                        let kind = if secret { "Secret" } else { "ConfigMap" };
+                        return Err(format!("couldn't find key {key} in {kind} {ns}/{name}"));
                     }
-                    None if r.optional == Some(true) => {}
-                    None => return Err(format!("couldn't find key {} in Secret {ns}/{}", r.key, r.name)),
                 }
             }
         }
@@ -1437,6 +1415,30 @@ impl Worker {
             .await?;
         self.last_status = Some(status);
         Ok(())
+    }
+}
+
+/// The pod's termination grace period (terminationGracePeriodSeconds, 30 s by default), at least 2 s.
+fn grace_period(pod: &Pod) -> Duration {
+    Duration::from_secs(
+        pod.spec
+            .as_ref()
+            .and_then(|s| s.termination_grace_period_seconds)
+            .unwrap_or(30)
+            .max(2) as u64,
+    )
+}
+
+/// Writes a file the kubelet gives containers, creating its directory; `mode` if given.
+fn write_file(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes)?;
+    match mode {
+        Some(m) => std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)),
+        None => Ok(()),
     }
 }
 

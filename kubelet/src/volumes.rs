@@ -222,54 +222,48 @@ fn select(
     Ok(out)
 }
 
-async fn config_map_files(
+/// The files of a ConfigMap (data and binaryData) or, with `secret`, a Secret, picked by `items`; an
+/// optional source that does not exist gives none.
+async fn source_files(
     client: &kube::Client,
     ns: &str,
+    secret: bool,
     name: &str,
     items: Option<&Vec<KeyToPath>>,
     mode: Option<i32>,
     optional: bool,
 ) -> Result<Payload, String> {
-    let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
-    match api.get_opt(name).await.map_err(|e| e.to_string())? {
-        Some(cm) => {
-            let mut data: BTreeMap<String, Vec<u8>> = cm
-                .data
+    let kind = if secret { "secret" } else { "configmap" };
+    let data: Option<BTreeMap<String, Vec<u8>>> = if secret {
+        let api: Api<Secret> = Api::namespaced(client.clone(), ns);
+        api.get_opt(name).await.map_err(|e| e.to_string())?.map(|s| {
+            s.data
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, v.0))
+                .chain(
+                    s.string_data
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(k, v)| (k, v.into_bytes())),
+                )
+                .collect()
+        })
+    } else {
+        let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+        api.get_opt(name).await.map_err(|e| e.to_string())?.map(|cm| {
+            cm.data
                 .unwrap_or_default()
                 .into_iter()
                 .map(|(k, v)| (k, v.into_bytes()))
-                .collect();
-            data.extend(cm.binary_data.unwrap_or_default().into_iter().map(|(k, v)| (k, v.0)));
-            select(&format!("configmap {name:?}"), data, items, mode, optional)
-        }
+                .chain(cm.binary_data.unwrap_or_default().into_iter().map(|(k, v)| (k, v.0)))
+                .collect()
+        })
+    };
+    match data {
+        Some(data) => select(&format!("{kind} {name:?}"), data, items, mode, optional),
         None if optional => Ok(Payload::new()),
-        None => Err(format!("configmap \"{name}\" not found")),
-    }
-}
-
-async fn secret_files(
-    client: &kube::Client,
-    ns: &str,
-    name: &str,
-    items: Option<&Vec<KeyToPath>>,
-    mode: Option<i32>,
-    optional: bool,
-) -> Result<Payload, String> {
-    let api: Api<Secret> = Api::namespaced(client.clone(), ns);
-    match api.get_opt(name).await.map_err(|e| e.to_string())? {
-        Some(s) => {
-            let mut data: BTreeMap<String, Vec<u8>> =
-                s.data.unwrap_or_default().into_iter().map(|(k, v)| (k, v.0)).collect();
-            data.extend(
-                s.string_data
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.into_bytes())),
-            );
-            select(&format!("secret {name:?}"), data, items, mode, optional)
-        }
-        None if optional => Ok(Payload::new()),
-        None => Err(format!("secret \"{name}\" not found")),
+        None => Err(format!("{kind} \"{name}\" not found")),
     }
 }
 
@@ -331,9 +325,10 @@ async fn payload(
     v: &Volume,
 ) -> Result<(&'static str, Payload), String> {
     if let Some(cm) = &v.config_map {
-        let files = config_map_files(
+        let files = source_files(
             client,
             ns,
+            false,
             &cm.name,
             cm.items.as_ref(),
             cm.default_mode,
@@ -344,9 +339,10 @@ async fn payload(
     }
     if let Some(s) = &v.secret {
         let name = s.secret_name.clone().unwrap_or_default();
-        let files = secret_files(
+        let files = source_files(
             client,
             ns,
+            true,
             &name,
             s.items.as_ref(),
             s.default_mode,
@@ -365,9 +361,10 @@ async fn payload(
     if let Some(p) = &v.projected {
         for source in p.sources.iter().flatten() {
             let files = if let Some(cm) = &source.config_map {
-                config_map_files(
+                source_files(
                     client,
                     ns,
+                    false,
                     &cm.name,
                     cm.items.as_ref(),
                     p.default_mode,
@@ -375,9 +372,10 @@ async fn payload(
                 )
                 .await?
             } else if let Some(s) = &source.secret {
-                secret_files(
+                source_files(
                     client,
                     ns,
+                    true,
                     &s.name,
                     s.items.as_ref(),
                     p.default_mode,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use clap::Parser;
-use ferrokube_e2e::benchkit::{cpu_secs, render_table, write_results};
+use ferrokube_e2e::benchkit::{cpu_secs, loadavg, render_table, utc, write_results};
 use ferrokube_e2e::kubelet::NodeCluster;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
@@ -96,22 +96,8 @@ fn machine_busy_secs() -> f64 {
     (v.iter().take(8).sum::<f64>() - idle) / 100.0
 }
 
-/// The 1, 5 and 15 minute load averages.
-fn loadavg() -> String {
-    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-}
-
 fn rss_mib(pid: u32) -> f64 {
     ferrokube_e2e::rss_kib(pid).unwrap_or(0) as f64 / 1024.0
-}
-
-fn stamp() -> String {
-    let secs = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    ferrokube_apimachinery::time::rfc3339(secs, None).replace(['-', ':'], "")
 }
 
 #[tokio::main]
@@ -275,7 +261,7 @@ async fn main() -> anyhow::Result<()> {
             .iter()
             .all(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"));
     let results = Results {
-        stamp: stamp(),
+        stamp: utc(SystemTime::now()).1,
         machine,
         pods: args.pods,
         rate: args.rate,

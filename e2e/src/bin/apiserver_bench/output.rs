@@ -3,7 +3,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    time::{SystemTime, UNIX_EPOCH},
+    time::SystemTime,
 };
 
 use serde::Serialize;
@@ -62,11 +62,8 @@ pub fn write_json(out: &Path, doc: &Document<'_>) -> anyhow::Result<Vec<PathBuf>
     ferrokube_e2e::benchkit::write_results(out, "apiserver", &doc.stamp, &serde_json::to_string_pretty(doc)?)
 }
 
-/// The first three fields of `/proc/loadavg` (1, 5 and 15 minute load averages).
-pub fn loadavg() -> String {
-    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-}
+pub use ferrokube_e2e::benchkit::loadavg;
+use ferrokube_e2e::benchkit::utc;
 
 /// The short commit hash of the current directory's repository, `-dirty` when it has uncommitted changes.
 fn commit() -> Option<String> {
@@ -81,26 +78,4 @@ fn commit() -> Option<String> {
     let hash = git(&["rev-parse", "--short", "HEAD"])?;
     let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
     Some(if dirty { format!("{hash}-dirty") } else { hash })
-}
-
-/// A UTC instant as `2025-01-31T12:34:56Z` and, for file names, `20250131T123456Z`.
-fn utc(t: SystemTime) -> (String, String) {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let iso = ferrokube_apimachinery::time::rfc3339(secs as i64, None);
-    let compact = iso.replace(['-', ':'], "");
-    (iso, compact)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utc_formats() {
-        let t = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400 + 3661); // 2000-02-29 01:01:01
-        assert_eq!(
-            utc(t),
-            ("2000-02-29T01:01:01Z".to_string(), "20000229T010101Z".to_string())
-        );
-    }
 }
