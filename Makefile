@@ -94,6 +94,9 @@ up: deps
 			--bind-address=127.0.0.1 --secure-port=$(APISERVER_PORT) \
 			--tls-cert-file=$(RUN_DIR)/pki/apiserver.crt --tls-private-key-file=$(RUN_DIR)/pki/apiserver.key \
 			--client-ca-file=$(RUN_DIR)/pki/ca.crt --service-cluster-ip-range=10.96.0.0/12 \
+			--kubelet-client-certificate=$(RUN_DIR)/pki/apiserver-kubelet-client.crt \
+			--kubelet-client-key=$(RUN_DIR)/pki/apiserver-kubelet-client.key \
+			--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname \
 			> $(RUN_DIR)/kube-apiserver.log 2>&1 & echo $$! > $(RUN_DIR)/kube-apiserver.pid; \
 		for i in $$(seq 1 300); do \
 			curl -sf --cacert $(RUN_DIR)/pki/ca.crt https://127.0.0.1:$(APISERVER_PORT)/readyz >/dev/null && break; \
@@ -123,7 +126,7 @@ up: deps
 		echo "==> starting the kubelet for node $(NODE_NAME)"; \
 		target/$(PROFILE_DIR)/ferrokube-dev-pki $(RUN_DIR)/pki https://127.0.0.1:$(APISERVER_PORT) --node $(NODE_NAME) >/dev/null || exit 1; \
 		mkdir -p $(RUN_DIR)/kubelet; \
-		printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodCIDR: $(POD_CIDR)\nclusterDomain: cluster.local\npodLogsDir: $(RUN_DIR)/kubelet/logs\n' > $(RUN_DIR)/kubelet/config.yaml; \
+		printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodCIDR: $(POD_CIDR)\nclusterDomain: cluster.local\npodLogsDir: $(RUN_DIR)/kubelet/logs\nauthentication:\n  x509:\n    clientCAFile: $(RUN_DIR)/pki/ca.crt\n' > $(RUN_DIR)/kubelet/config.yaml; \
 		nohup target/$(PROFILE_DIR)/kubelet --config $(RUN_DIR)/kubelet/config.yaml --kubeconfig $(RUN_DIR)/pki/kubelet.kubeconfig \
 			--container-runtime-endpoint unix://$(RUN_DIR)/containerd/containerd.sock --root-dir $(RUN_DIR)/kubelet/root \
 			--hostname-override $(NODE_NAME) > $(RUN_DIR)/kubelet.log 2>&1 & echo $$! > $(RUN_DIR)/kubelet.pid; \

@@ -37,6 +37,9 @@ pub struct Apiserver {
     pub pending_writes: Arc<crate::cache::PendingWrites>,
     pub readonly_inflight: Option<Arc<Semaphore>>,
     pub mutating_inflight: Option<Arc<Semaphore>>,
+    /// TLS towards kubelets: `--kubelet-client-certificate` as the identity, `--kubelet-certificate-authority`
+    /// as the trust.
+    pub kubelet_tls: Arc<rustls::ClientConfig>,
     pub started: Instant,
     pub ready: std::sync::atomic::AtomicBool,
 }
@@ -48,7 +51,12 @@ impl std::fmt::Debug for Apiserver {
 }
 
 impl Apiserver {
-    pub fn new(config: Config, etcd: Etcd, authorizer: Box<dyn Authorizer>) -> Apiserver {
+    pub fn new(
+        config: Config,
+        etcd: Etcd,
+        authorizer: Box<dyn Authorizer>,
+        kubelet_tls: Arc<rustls::ClientConfig>,
+    ) -> Apiserver {
         let mut resources = HashMap::new();
         let mut caches = HashMap::new();
         for spec in crate::resource::all() {
@@ -78,6 +86,7 @@ impl Apiserver {
             metrics: Metrics::new(),
             pending_writes: Arc::default(),
             leases: Default::default(),
+            kubelet_tls,
             started: Instant::now(),
             ready: std::sync::atomic::AtomicBool::new(false),
         }

@@ -58,6 +58,23 @@ pub struct ApiserverArgs {
     /// Serve LIST and WATCH from a per-resource cache fed by one etcd watch.
     #[arg(long = "watch-cache", default_value_t = true, action = clap::ArgAction::Set)]
     pub watch_cache: bool,
+    /// PEM client certificate the apiserver presents to kubelets (logs, exec, attach, port-forward).
+    #[arg(long = "kubelet-client-certificate")]
+    pub kubelet_client_certificate: Option<PathBuf>,
+    /// PEM private key of `--kubelet-client-certificate`.
+    #[arg(long = "kubelet-client-key")]
+    pub kubelet_client_key: Option<PathBuf>,
+    /// PEM CA bundle kubelets' serving certificates are verified against. Without it, they are not
+    /// verified (as upstream).
+    #[arg(long = "kubelet-certificate-authority")]
+    pub kubelet_certificate_authority: Option<PathBuf>,
+    /// The order of Node address types tried when connecting to a kubelet.
+    #[arg(
+        long = "kubelet-preferred-address-types",
+        value_delimiter = ',',
+        default_value = "Hostname,InternalDNS,InternalIP,ExternalDNS,ExternalIP"
+    )]
+    pub kubelet_preferred_address_types: Vec<String>,
     #[command(flatten)]
     pub logging: LoggingArgs,
 }
@@ -77,6 +94,10 @@ pub struct Config {
     pub max_requests_inflight: usize,
     pub max_mutating_requests_inflight: usize,
     pub event_ttl: std::time::Duration,
+    pub kubelet_client_certificate: Option<PathBuf>,
+    pub kubelet_client_key: Option<PathBuf>,
+    pub kubelet_certificate_authority: Option<PathBuf>,
+    pub kubelet_preferred_address_types: Vec<String>,
 }
 
 impl ApiserverArgs {
@@ -91,6 +112,20 @@ impl ApiserverArgs {
             if !url.starts_with("http://") {
                 anyhow::bail!("--etcd-servers={url}: only http:// etcd URLs are supported yet");
             }
+        }
+        for t in &self.kubelet_preferred_address_types {
+            if !matches!(
+                t.as_str(),
+                "Hostname" | "InternalDNS" | "InternalIP" | "ExternalDNS" | "ExternalIP"
+            ) {
+                anyhow::bail!(
+                    "--kubelet-preferred-address-types: {t:?} is not a node address type \
+                     (Hostname, InternalDNS, InternalIP, ExternalDNS, ExternalIP)"
+                );
+            }
+        }
+        if self.kubelet_client_certificate.is_some() != self.kubelet_client_key.is_some() {
+            anyhow::bail!("--kubelet-client-certificate and --kubelet-client-key go together: pass both or neither");
         }
         let service_cidr: Cidr = self
             .service_cluster_ip_range
@@ -120,6 +155,10 @@ impl ApiserverArgs {
             max_requests_inflight: self.max_requests_inflight,
             max_mutating_requests_inflight: self.max_mutating_requests_inflight,
             event_ttl,
+            kubelet_client_certificate: self.kubelet_client_certificate.clone(),
+            kubelet_client_key: self.kubelet_client_key.clone(),
+            kubelet_certificate_authority: self.kubelet_certificate_authority.clone(),
+            kubelet_preferred_address_types: self.kubelet_preferred_address_types.clone(),
         })
     }
 }
@@ -158,10 +197,6 @@ const UNIMPLEMENTED_UPSTREAM_FLAGS: &[&str] = &[
     "etcd-keyfile",
     "etcd-servers-overrides",
     "feature-gates",
-    "kubelet-certificate-authority",
-    "kubelet-client-certificate",
-    "kubelet-client-key",
-    "kubelet-preferred-address-types",
     "oidc-issuer-url",
     "profiling",
     "proxy-client-cert-file",

@@ -12,7 +12,7 @@ pub struct UserInfo {
 impl UserInfo {
     /// x509 authentication: user = subject CN, groups = subject O, plus `system:authenticated` as upstream.
     pub fn from_client_certificate(der: &[u8]) -> Option<UserInfo> {
-        let (cn, mut groups) = crate::tls::subject_cn_and_orgs(der)?;
+        let (cn, mut groups) = ferrokube_component_base::tls::subject_cn_and_orgs(der)?;
         if cn.is_empty() {
             return None;
         }

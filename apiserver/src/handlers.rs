@@ -1,5 +1,6 @@
 //! Routes requests to their handlers, and turns results into HTTP responses with upstream's bodies.
 
+mod connect;
 mod discovery;
 pub mod rest;
 mod subresources;

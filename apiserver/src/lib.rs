@@ -1,6 +1,6 @@
 //! kube-apiserver: the Kubernetes REST API on etcd v3.
 //!
-//! The request pipeline, outermost first: TLS ([`server`], [`tls`]) → authentication and authorization
+//! The request pipeline, outermost first: TLS ([`server`]) → authentication and authorization
 //! ([`auth`]) → in-flight limits → routing ([`handlers`]) → decoding ([`codec`], [`wire`]) → the generic
 //! store ([`store`]) with per-kind strategies ([`strategy`]) → etcd ([`storage`]), with LIST and WATCH
 //! served by per-resource watch caches ([`cache`]).
@@ -34,7 +34,6 @@ pub mod store;
 pub mod storecodec;
 pub mod strategy;
 pub mod tables;
-pub mod tls;
 pub mod wire;
 
 use std::sync::Arc;
@@ -45,10 +44,11 @@ use anyhow::Context;
 /// Runs the apiserver until SIGTERM or Ctrl-C.
 pub async fn run(args: args::ApiserverArgs) -> anyhow::Result<()> {
     let config = args.resolve()?;
-    let tls = tls::server_config(
+    let tls = ferrokube_component_base::tls::server_config(
         &config.tls_cert_file,
         &config.tls_private_key_file,
         config.client_ca_file.as_deref(),
+        &[b"h2", b"http/1.1"],
     )
     .context("loading the serving certificate (--tls-cert-file, --tls-private-key-file, --client-ca-file)")?;
     let etcd = connect_etcd(&config.etcd_servers).await?;
@@ -56,7 +56,20 @@ pub async fn run(args: args::ApiserverArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {} (--bind-address, --secure-port)", config.listen))?;
     tracing::info!(address = %config.listen, etcd = ?config.etcd_servers, "kube-apiserver serving");
-    let api = Arc::new(apiserver::Apiserver::new(config, etcd, Box::new(auth::AlwaysAllow)));
+    let kubelet_tls = ferrokube_component_base::tls::client_config(
+        config.kubelet_certificate_authority.as_deref(),
+        config
+            .kubelet_client_certificate
+            .as_deref()
+            .zip(config.kubelet_client_key.as_deref()),
+    )
+    .context("loading the kubelet client TLS files (--kubelet-client-certificate, --kubelet-client-key, --kubelet-certificate-authority)")?;
+    let api = Arc::new(apiserver::Apiserver::new(
+        config,
+        etcd,
+        Box::new(auth::AlwaysAllow),
+        kubelet_tls,
+    ));
     tokio::spawn(bootstrap::run(api.clone()));
     server::serve(api, listener, tls, shutdown_signal()).await;
     Ok(())

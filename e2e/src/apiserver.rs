@@ -119,6 +119,15 @@ impl ApiserverProcess {
             .arg(format!("--tls-private-key-file={}", self.pki.serving_key.display()))
             .arg(format!("--client-ca-file={}", self.pki.ca_cert.display()))
             .arg("--service-cluster-ip-range=10.96.0.0/16")
+            .arg(format!(
+                "--kubelet-client-certificate={}",
+                self.pki.kubelet_client_cert.display()
+            ))
+            .arg(format!(
+                "--kubelet-client-key={}",
+                self.pki.kubelet_client_key.display()
+            ))
+            .arg("--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname")
             .args(&self.extra_args)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

@@ -50,10 +50,11 @@ impl NodeCluster {
             format!(
                 "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n\
                  healthzPort: {healthz}\nport: {}\nnodeLeaseDurationSeconds: 4\nnodeStatusUpdateFrequency: 1s\n\
-                 cgroupRoot: {}\npodLogsDir: {}\n{extra}",
+                 cgroupRoot: {}\npodLogsDir: {}\nauthentication:\n  x509:\n    clientCAFile: {}\n{extra}",
                 crate::free_port(),
                 runtime.cgroup_root(),
                 dir.path().join("logs").display(),
+                api.pki.ca_cert.display(),
             ),
         )
         .unwrap();

@@ -1,6 +1,6 @@
 //! A throwaway PKI for clusters started by tests, benchmarks and `make up`: a CA, an apiserver serving
-//! certificate for 127.0.0.1/localhost, an admin client certificate in `system:masters`, and kubeconfigs
-//! (admin, and per node for kubelets).
+//! certificate for 127.0.0.1/localhost, an admin client certificate in `system:masters`, the apiserver's
+//! client certificate towards kubelets, and kubeconfigs (admin, and per node for kubelets).
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +19,10 @@ pub struct Pki {
     pub serving_key: PathBuf,
     pub admin_cert: PathBuf,
     pub admin_key: PathBuf,
+    /// The apiserver's identity towards kubelets (`--kubelet-client-certificate`), as kubeadm's
+    /// `apiserver-kubelet-client`.
+    pub kubelet_client_cert: PathBuf,
+    pub kubelet_client_key: PathBuf,
 }
 
 impl Pki {
@@ -71,6 +75,8 @@ impl Pki {
             serving_key: dir.join("apiserver.key"),
             admin_cert: dir.join("admin.crt"),
             admin_key: dir.join("admin.key"),
+            kubelet_client_cert: dir.join("apiserver-kubelet-client.crt"),
+            kubelet_client_key: dir.join("apiserver-kubelet-client.key"),
         }
     }
 
@@ -147,7 +153,13 @@ pub fn generate(dir: &Path) -> anyhow::Result<Pki> {
     let admin_key = KeyPair::generate()?;
     let admin_cert = client_params("kubernetes-admin", &["system:masters"])?.signed_by(&admin_key, &issuer)?;
 
+    let kubelet_client_key = KeyPair::generate()?;
+    let kubelet_client_cert = client_params("kube-apiserver-kubelet-client", &["kubeadm:cluster-admins"])?
+        .signed_by(&kubelet_client_key, &issuer)?;
+
     let pki = Pki::at(dir);
+    std::fs::write(&pki.kubelet_client_cert, kubelet_client_cert.pem())?;
+    write_private(&pki.kubelet_client_key, &kubelet_client_key.serialize_pem())?;
     std::fs::write(&pki.ca_cert, ca_cert.pem())?;
     write_private(&pki.ca_key, &ca_key_pem)?;
     std::fs::write(&pki.serving_cert, serving_cert.pem())?;

@@ -92,8 +92,77 @@ struct FileConfig {
     cgroup_driver: Option<String>,
     cgroup_root: Option<String>,
     pod_logs_dir: Option<PathBuf>,
+    authentication: Option<FileAuthentication>,
+    authorization: Option<FileAuthorization>,
     #[serde(flatten)]
     other: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileAuthentication {
+    x509: Option<FileX509>,
+    webhook: Option<FileWebhookAuthn>,
+    anonymous: Option<FileAnonymous>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileX509 {
+    #[serde(rename = "clientCAFile")]
+    client_ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileWebhookAuthn {
+    enabled: Option<bool>,
+    #[serde(rename = "cacheTTL")]
+    cache_ttl: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+struct FileAnonymous {
+    enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileAuthorization {
+    mode: Option<String>,
+    webhook: Option<FileWebhookAuthz>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileWebhookAuthz {
+    #[serde(rename = "cacheAuthorizedTTL")]
+    cache_authorized_ttl: Option<String>,
+    #[serde(rename = "cacheUnauthorizedTTL")]
+    cache_unauthorized_ttl: Option<String>,
+}
+
+/// How the node server authenticates (upstream's v1beta1 defaults: webhook on, anonymous off).
+#[derive(Debug, Clone)]
+pub struct Authentication {
+    pub client_ca_file: Option<PathBuf>,
+    pub webhook_enabled: bool,
+    pub webhook_cache_ttl: Duration,
+    pub anonymous_enabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationMode {
+    AlwaysAllow,
+    Webhook,
+}
+
+/// How the node server authorizes (upstream's v1beta1 default: Webhook, 5 min / 30 s caches).
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    pub mode: AuthorizationMode,
+    pub cache_authorized_ttl: Duration,
+    pub cache_unauthorized_ttl: Duration,
 }
 
 /// The kubelet's effective configuration.
@@ -129,6 +198,8 @@ pub struct Config {
     pub cgroup_root: String,
     /// Where container logs go (`<podLogsDir>/<namespace>_<name>_<uid>/<container>/<restart>.log`).
     pub pod_logs_dir: PathBuf,
+    pub authentication: Authentication,
+    pub authorization: Authorization,
     /// Config file fields this kubelet does not act on.
     pub ignored_fields: Vec<String>,
 }
@@ -275,6 +346,48 @@ impl Config {
             f.runtime_request_timeout,
             Duration::from_secs(120),
         )?;
+        let authn = f.authentication.clone().unwrap_or_default();
+        let authz = f.authorization.clone().unwrap_or_default();
+        let authz_webhook = authz.webhook.clone().unwrap_or_default();
+        let mode = match authz.mode.as_deref().unwrap_or("Webhook") {
+            "Webhook" => AuthorizationMode::Webhook,
+            "AlwaysAllow" => AuthorizationMode::AlwaysAllow,
+            other => {
+                return Err(ConfigError::Invalid {
+                    path,
+                    reason: format!("authorization.mode {other:?}: must be AlwaysAllow or Webhook"),
+                });
+            }
+        };
+        let authentication = Authentication {
+            client_ca_file: authn
+                .x509
+                .and_then(|x| x.client_ca_file)
+                .filter(|p| !p.as_os_str().is_empty()),
+            webhook_enabled: authn.webhook.as_ref().and_then(|w| w.enabled).unwrap_or(true),
+            webhook_cache_ttl: duration(
+                &path,
+                "authentication.webhook.cacheTTL",
+                authn.webhook.and_then(|w| w.cache_ttl),
+                Duration::from_secs(120),
+            )?,
+            anonymous_enabled: authn.anonymous.and_then(|a| a.enabled).unwrap_or(false),
+        };
+        let authorization = Authorization {
+            mode,
+            cache_authorized_ttl: duration(
+                &path,
+                "authorization.webhook.cacheAuthorizedTTL",
+                authz_webhook.cache_authorized_ttl,
+                Duration::from_secs(300),
+            )?,
+            cache_unauthorized_ttl: duration(
+                &path,
+                "authorization.webhook.cacheUnauthorizedTTL",
+                authz_webhook.cache_unauthorized_ttl,
+                Duration::from_secs(30),
+            )?,
+        };
         let mut eviction_hard = f.eviction_hard.unwrap_or_else(default_eviction_hard);
         eviction_hard.retain(|_, v| !v.is_empty());
         Ok(Config {
@@ -319,6 +432,8 @@ impl Config {
                 .filter(|r| !r.is_empty())
                 .unwrap_or_else(|| "/".to_string()),
             pod_logs_dir: f.pod_logs_dir.unwrap_or_else(|| PathBuf::from("/var/log/pods")),
+            authentication,
+            authorization,
             ignored_fields: f.other.into_keys().collect(),
         })
     }

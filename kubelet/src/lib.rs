@@ -2,8 +2,10 @@
 
 pub mod config;
 pub mod cri;
+pub mod logs;
 pub mod node;
 pub mod podconfig;
 pub mod pods;
 pub mod probe;
+pub mod server;
 pub mod volumes;

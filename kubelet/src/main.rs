@@ -114,8 +114,8 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
             cluster_dns: config.cluster_dns.clone(),
             cluster_domain: config.cluster_domain.clone(),
         },
-        client,
-        runtime,
+        client.clone(),
+        runtime.clone(),
     );
 
     let healthz: SocketAddr = format!("{}:{}", config.healthz_bind_address, config.healthz_port)
@@ -128,14 +128,34 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         })?;
     let (bound, _ops) = ferrokube_component_base::ops_server::serve(
         healthz,
-        registry,
+        registry.clone(),
         Arc::new(|| Ok(())),
         ferrokube_component_base::shutdown::signal_received(),
     )
     .await?;
     tracing::info!(%bound, "serving /healthz and /metrics");
 
+    let (cert, key) = ferrokube_kubelet::server::serving_files(&config, ip)?;
+    let tls = ferrokube_component_base::tls::server_config(
+        &cert,
+        &key,
+        config.authentication.client_ca_file.as_deref(),
+        &[b"h2", b"http/1.1"],
+    )
+    .context(
+        "loading the node server's certificate (tlsCertFile, tlsPrivateKeyFile, authentication.x509.clientCAFile)",
+    )?;
+    let listener = ferrokube_kubelet::server::bind(&config).await?;
+    tracing::info!(address = %listener.local_addr()?, "node server listening");
+    let node_server = Arc::new(ferrokube_kubelet::server::NodeServer {
+        auth: ferrokube_kubelet::server::Auth::new(&config, client.clone()),
+        pods: pods.clone(),
+        runtime: runtime.clone(),
+        registry: registry.clone(),
+    });
+
     let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(node_server.serve(listener, tls)));
     if config.register_node {
         let node = agent.register().await;
         let uid = node.metadata.uid.unwrap_or_default();

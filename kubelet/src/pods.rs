@@ -71,6 +71,24 @@ impl PodManager {
         })
     }
 
+    /// The pods this kubelet runs, as last seen.
+    pub fn pods(&self) -> Vec<Pod> {
+        self.workers
+            .lock()
+            .values()
+            .filter_map(|(tx, _)| tx.borrow().clone())
+            .collect()
+    }
+
+    /// The pod `namespace/name` this kubelet runs.
+    pub fn pod_by_name(&self, namespace: &str, name: &str) -> Option<Pod> {
+        self.workers.lock().values().find_map(|(tx, _)| {
+            let pod = tx.borrow();
+            let pod = pod.as_ref()?;
+            (crate::podconfig::namespace(pod) == namespace && crate::podconfig::name(pod) == name).then(|| pod.clone())
+        })
+    }
+
     /// Watches this node's pods and keeps a worker per pod. Runs until the task is dropped.
     pub async fn run(self: Arc<Self>) {
         let relist = tokio::spawn(self.clone().relist());
@@ -1135,7 +1153,7 @@ impl Worker {
             && s.exit_code != 0
             && c.termination_message_policy.as_deref() == Some("FallbackToLogsOnError")
         {
-            text = log_tail(Path::new(&s.log_path), 80, 2048);
+            text = crate::logs::tail_text(Path::new(&s.log_path), 80, 2048);
         }
         if text.is_empty() {
             text = s.message.clone();
@@ -1448,22 +1466,6 @@ fn termination_message_file(root: &Path, uid: &str, container: &str, n: u32) -> 
         .join("containers")
         .join(container)
         .join(format!("termination-log-{n}"))
-}
-
-/// The last `lines` lines (at most `bytes` bytes) of a CRI log file, without the CRI prefix
-/// (`<time> <stream> <tag> `).
-fn log_tail(path: &Path, lines: usize, bytes: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let content: Vec<&str> = text.lines().map(|l| l.splitn(4, ' ').nth(3).unwrap_or("")).collect();
-    let mut out = content[content.len().saturating_sub(lines)..].join("\n");
-    if out.len() > bytes {
-        let mut cut = out.len() - bytes;
-        while !out.is_char_boundary(cut) {
-            cut += 1;
-        }
-        out = out[cut..].to_string();
-    }
-    out
 }
 
 /// Runs a lifecycle hook (exec, httpGet, tcpSocket or sleep) of container `id`, bounded by `limit`.

@@ -30,6 +30,12 @@ pub async fn resource(
     let Some(spec) = api.resource(&info.api_group, &info.api_version, &info.resource) else {
         return status_response(not_found_resource(), None);
     };
+    if super::connect::is_kubelet_subresource(info) {
+        return match super::connect::handle(api, req, info).await {
+            Ok(resp) => resp,
+            Err(status) => status_response(status, None),
+        };
+    }
     let accept = req
         .headers()
         .get(http::header::ACCEPT)

@@ -1,5 +1,6 @@
-//! The HTTPS listener's rustls configuration: serving certificate, optional client-certificate verification
-//! against `--client-ca-file` (requests without a certificate still connect, and get 401 later).
+//! rustls configurations the daemons share: a serving configuration with optional client-certificate
+//! verification (requests without a certificate still connect and are authenticated otherwise, or get 401),
+//! a client configuration for calling another component, and the x509 subject that names a client.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -20,11 +21,13 @@ pub enum TlsError {
     NoCertificate { path: String },
     #[error("building the TLS configuration: {0}")]
     Config(#[from] rustls::Error),
-    #[error("--client-ca-file {path}: {reason}")]
+    #[error("client CA bundle {path}: {reason}")]
     ClientCa { path: String, reason: String },
+    #[error("CA bundle {path}: {reason}")]
+    Ca { path: String, reason: String },
 }
 
-fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|source| TlsError::Read {
@@ -39,18 +42,17 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     Ok(certs)
 }
 
-/// Builds the server configuration; HTTP/2 and HTTP/1.1 are offered through ALPN, as upstream does.
+/// Builds the server configuration; `alpn` lists the protocols offered (upstream's apiserver offers `h2`
+/// and `http/1.1`).
 pub fn server_config(
     cert_file: &Path,
     key_file: &Path,
     client_ca_file: Option<&Path>,
+    alpn: &[&[u8]],
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let certs = read_certs(cert_file)?;
-    let key = PrivateKeyDer::from_pem_file(key_file).map_err(|source| TlsError::Read {
-        path: key_file.display().to_string(),
-        source,
-    })?;
+    let key = read_key(key_file)?;
     let builder =
         rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
     let builder = match client_ca_file {
@@ -74,8 +76,87 @@ pub fn server_config(
         None => builder.with_no_client_auth(),
     };
     let mut config = builder.with_single_cert(certs, key)?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Ok(Arc::new(config))
+}
+
+fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+    PrivateKeyDer::from_pem_file(path).map_err(|source| TlsError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// A client configuration speaking HTTP/1.1 (what connection upgrades need): the server is verified
+/// against `ca` when given, else not at all (upstream's apiserver without `--kubelet-certificate-authority`);
+/// `identity` is the client certificate and key presented.
+pub fn client_config(
+    ca: Option<&Path>,
+    identity: Option<(&Path, &Path)>,
+) -> Result<Arc<rustls::ClientConfig>, TlsError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder =
+        rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    let builder = match ca {
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            for cert in read_certs(ca)? {
+                roots.add(cert).map_err(|e| TlsError::Ca {
+                    path: ca.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+            }
+            builder.with_root_certificates(roots)
+        }
+        None => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider))),
+    };
+    let mut config = match identity {
+        Some((cert, key)) => builder.with_client_auth_cert(read_certs(cert)?, read_key(key)?)?,
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Accepts any server certificate (signatures are still checked, so the handshake is sound).
+#[derive(Debug)]
+struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &rustls_pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls_pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// The subject's common name and organizations of a DER certificate: the user name and groups of x509
