@@ -1,7 +1,8 @@
 //! Real `kubectl` through the apiserver to the kubelet's node server and containerd's streaming server:
 //! `logs` (with `--tail`, `-f` until the container ends, `--previous`), `exec` with and without stdin and
 //! its exit code, `cp` both ways, `port-forward`, and upstream's errors; the node server itself refuses
-//! a client without credentials and serves one with a certificate of the cluster's CA.
+//! a client without credentials and serves one with a certificate of the cluster's CA, also through the
+//! apiserver's `nodes/proxy`.
 
 mod common;
 
@@ -348,4 +349,27 @@ async fn logs_exec_cp_and_port_forward_through_kubectl() {
     assert!(body.contains("kubelet_runtime_operations_total"), "{body}");
     let (code, _) = curl(&with_cert, "/no/such/path");
     assert_eq!(code, "404");
+
+    // nodes/proxy: the apiserver passes the request to the kubelet with its own client certificate.
+    let healthz = ok(
+        kubectl(
+            &kc,
+            &["get", "--raw", &format!("/api/v1/nodes/{}/proxy/healthz", c.name)],
+            None,
+        ),
+        "nodes/proxy/healthz",
+    );
+    assert_eq!(healthz, "ok");
+    let proxied = ok(
+        kubectl(
+            &kc,
+            &["get", "--raw", &format!("/api/v1/nodes/{}/proxy/pods", c.name)],
+            None,
+        ),
+        "nodes/proxy/pods",
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&proxied).unwrap()["kind"],
+        "PodList"
+    );
 }

@@ -21,11 +21,71 @@ use crate::apiserver::{ApiResult, Apiserver};
 use crate::request::{RequestInfo, percent_decode};
 use ferrokube_component_base::streamproxy;
 
-/// Whether this request is one of the kubelet-served pod subresources.
+/// Whether this request is served by a kubelet: the pod subresources `log`, `exec`, `attach`,
+/// `portforward`, and `nodes/proxy`.
 pub fn is_kubelet_subresource(info: &RequestInfo) -> bool {
     info.api_group.is_empty()
-        && info.resource == "pods"
-        && matches!(info.subresource.as_str(), "log" | "exec" | "attach" | "portforward")
+        && ((info.resource == "pods" && matches!(info.subresource.as_str(), "log" | "exec" | "attach" | "portforward"))
+            || (info.resource == "nodes" && info.subresource == "proxy"))
+}
+
+/// `nodes/<name>[:port]/proxy/<path>`: any request passed to the node's kubelet as it came (path, query,
+/// body, upgrades), answered with the kubelet's answer.
+async fn node_proxy(api: &Arc<Apiserver>, mut req: Request<Incoming>, info: &RequestInfo) -> ApiResult<Response<Body>> {
+    let (node, port) = match info.name.rsplit_once(':') {
+        Some((n, p)) => (
+            n,
+            Some(
+                p.parse::<u16>()
+                    .map_err(|_| Status::bad_request(format!("invalid port {p:?}")))?,
+            ),
+        ),
+        None => (info.name.as_str(), None),
+    };
+    let (host, kubelet_port) = kubelet_location(api, node).await?;
+    let port = port.unwrap_or(kubelet_port);
+    let prefix = format!("/api/v1/nodes/{}/proxy", info.name);
+    let raw = req.uri().path();
+    let rest = raw.strip_prefix(prefix.as_str()).unwrap_or("");
+    let mut path_and_query = if rest.is_empty() {
+        "/".to_string()
+    } else {
+        rest.to_string()
+    };
+    if let Some(q) = req.uri().query() {
+        path_and_query = format!("{path_and_query}?{q}");
+    }
+    let authority = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let io = dial(api, &host, port).await?;
+    let upgrade = streamproxy::is_upgrade(req.headers());
+    let method = req.method().clone();
+    let mut next = streamproxy::next_hop_request(&method, req.headers(), &authority, &path_and_query)
+        .map_err(|e| Status::bad_request(e.to_string()))?;
+    for name in [http::header::CONTENT_TYPE, http::header::ACCEPT] {
+        if let Some(v) = req.headers().get(&name) {
+            next.headers_mut().insert(name, v.clone());
+        }
+    }
+    let on_client = hyper::upgrade::on(&mut req);
+    let body = if upgrade || matches!(method, http::Method::GET | http::Method::HEAD) {
+        Bytes::new()
+    } else {
+        super::read_body(req).await?
+    };
+    let (parts, ()) = next.map(|_| ()).into_parts();
+    let next = Request::from_parts(parts, http_body_util::Full::new(body));
+    let resp = streamproxy::send(io, next)
+        .await
+        .map_err(|e| Status::service_unavailable(format!("error talking to the kubelet: {e}")))?;
+    if upgrade && resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+        return Ok(streamproxy::splice(on_client, resp).map(|()| full(Bytes::new())));
+    }
+    let (parts, body) = resp.into_parts();
+    Ok(Response::from_parts(parts, body.map_err(std::io::Error::other).boxed()))
 }
 
 /// Every value of every query parameter, in order (`command` and `ports` repeat).
@@ -176,6 +236,9 @@ async fn kubelet_error(resp: Response<Incoming>, sub: &str, name: &str) -> Statu
 }
 
 pub async fn handle(api: &Arc<Apiserver>, mut req: Request<Incoming>, info: &RequestInfo) -> ApiResult<Response<Body>> {
+    if info.resource == "nodes" {
+        return node_proxy(api, req, info).await;
+    }
     let sub = info.subresource.as_str();
     let (ns, name) = (info.namespace.as_str(), info.name.as_str());
     let method_ok = match sub {

@@ -78,9 +78,12 @@ fn copy_headers(from: &HeaderMap, to: &mut HeaderMap, names: &[&'static str]) {
 }
 
 /// Sends `req` on a new HTTP/1.1 connection over `io`. The connection stays usable for an upgrade.
-pub async fn send<IO>(io: IO, req: Request<Empty<Bytes>>) -> Result<Response<Incoming>, hyper::Error>
+pub async fn send<IO, B>(io: IO, req: Request<B>) -> Result<Response<Incoming>, hyper::Error>
 where
     IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await?;
     tokio::spawn(async move {
