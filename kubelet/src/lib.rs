@@ -8,4 +8,5 @@ pub mod podconfig;
 pub mod pods;
 pub mod probe;
 pub mod server;
+pub mod static_pods;
 pub mod volumes;

@@ -116,6 +116,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         },
         client.clone(),
         runtime.clone(),
+        config.static_pod_path.clone(),
     );
 
     let healthz: SocketAddr = format!("{}:{}", config.healthz_bind_address, config.healthz_port)
@@ -156,10 +157,15 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
 
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(node_server.serve(listener, tls)));
+    // Registration waits for the apiserver, which may not exist yet (kubeadm starts it as a static pod of
+    // this kubelet): nothing else waits for it.
     if config.register_node {
-        let node = agent.register().await;
-        let uid = node.metadata.uid.unwrap_or_default();
-        tasks.push(tokio::spawn(agent.clone().run_lease(uid)));
+        let agent = agent.clone();
+        tasks.push(tokio::spawn(async move {
+            let node = agent.register().await;
+            let uid = node.metadata.uid.unwrap_or_default();
+            agent.run_lease(uid).await;
+        }));
     }
     tasks.push(tokio::spawn(agent.clone().run_status()));
     tasks.push(tokio::spawn(pods.run()));

@@ -29,7 +29,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::runtime::watcher;
 use parking_lot::Mutex;
 use tokio::sync::watch;
@@ -42,6 +42,8 @@ use crate::podconfig::{self, NodeContext, POD_UID_LABEL};
 const RELIST: Duration = Duration::from_secs(1);
 /// How often a worker syncs its pod without a change (upstream's syncFrequency is a minute).
 const RESYNC: Duration = Duration::from_secs(10);
+/// How often `staticPodPath` is read, and mirror pods checked.
+const STATIC_CHECK: Duration = Duration::from_secs(1);
 /// How often the probes of a pod with probes are looked at (the smallest probe period).
 const PROBE_TICK: Duration = Duration::from_secs(1);
 const BACKOFF_START: Duration = Duration::from_secs(10);
@@ -59,16 +61,156 @@ pub struct PodManager {
     pub runtime: Runtime,
     /// Per pod uid: the pod as last seen, and a poke for changes the relist noticed.
     workers: Mutex<HashMap<String, WorkerHandle>>,
+    /// `staticPodPath`, when set.
+    static_pod_path: Option<std::path::PathBuf>,
+    /// The static pods from it, by uid.
+    static_pods: Mutex<BTreeMap<String, Pod>>,
 }
 
 impl PodManager {
-    pub fn new(node: NodeContext, client: kube::Client, runtime: Runtime) -> Arc<PodManager> {
+    pub fn new(
+        node: NodeContext,
+        client: kube::Client,
+        runtime: Runtime,
+        static_pod_path: Option<std::path::PathBuf>,
+    ) -> Arc<PodManager> {
         Arc::new(PodManager {
             node,
             client,
             runtime,
             workers: Mutex::new(HashMap::new()),
+            static_pod_path,
+            static_pods: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// Reads `staticPodPath` every [`STATIC_CHECK`]: new manifests start pods, removed ones stop them, an
+    /// edited one is a new pod replacing the old. Works with no apiserver at all.
+    async fn static_source(self: Arc<Self>, mut reported: HashSet<String>) {
+        loop {
+            tokio::time::sleep(STATIC_CHECK).await;
+            self.refresh_static(&mut reported);
+        }
+    }
+
+    fn refresh_static(self: &Arc<Self>, reported: &mut HashSet<String>) {
+        let Some(dir) = self.static_pod_path.clone() else {
+            return;
+        };
+        let seen = ferrokube_apimachinery::time::rfc3339(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+            None,
+        );
+        let (pods, bad) = crate::static_pods::load(&dir, &self.node.node_name, &seen);
+        for b in &bad {
+            if reported.insert(format!("{}\0{}", b.file, b.reason)) {
+                tracing::warn!(file = %b.file, reason = %b.reason, "static pod manifest refused");
+            }
+        }
+        let (added, removed): (Vec<Pod>, Vec<String>) = {
+            let mut current = self.static_pods.lock();
+            let added = pods
+                .iter()
+                .filter(|(uid, _)| !current.contains_key(*uid))
+                .map(|(_, p)| p.clone())
+                .collect();
+            let removed = current.keys().filter(|uid| !pods.contains_key(*uid)).cloned().collect();
+            *current = pods;
+            (added, removed)
+        };
+        for uid in removed {
+            tracing::info!(%uid, "static pod manifest removed or changed; stopping its pod");
+            self.removed(&uid);
+        }
+        for pod in added {
+            tracing::info!(pod = %podconfig::log_dir_name(&pod), "static pod from {}", dir.display());
+            self.clone().update(pod);
+        }
+    }
+
+    /// Keeps a mirror pod in the API for each static pod, once the apiserver answers.
+    async fn mirror_pods(self: Arc<Self>) {
+        if self.static_pod_path.is_none() {
+            return;
+        }
+        let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.client.clone());
+        let pods: Api<Pod> = Api::all(self.client.clone());
+        loop {
+            tokio::time::sleep(STATIC_CHECK).await;
+            let wanted = self.static_pods.lock().clone();
+            let selector = format!("spec.nodeName={}", self.node.node_name);
+            let Ok(list) = pods.list(&kube::api::ListParams::default().fields(&selector)).await else {
+                continue;
+            };
+            let existing: HashMap<(String, String), (String, String, bool)> = list
+                .items
+                .iter()
+                .filter(|p| crate::static_pods::is_mirror(p))
+                .map(|p| {
+                    let hash = p
+                        .metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get(crate::static_pods::CONFIG_MIRROR_ANNOTATION))
+                        .cloned()
+                        .unwrap_or_default();
+                    (
+                        (podconfig::namespace(p).to_string(), podconfig::name(p).to_string()),
+                        (
+                            hash,
+                            podconfig::uid(p).to_string(),
+                            p.metadata.deletion_timestamp.is_some(),
+                        ),
+                    )
+                })
+                .collect();
+            let (create, delete) = crate::static_pods::mirror_plan(&wanted, &existing);
+            if create.is_empty() && delete.is_empty() {
+                continue;
+            }
+            for (ns, name, uid) in delete {
+                let params = DeleteParams {
+                    grace_period_seconds: Some(0),
+                    preconditions: Some(Preconditions {
+                        uid: Some(uid),
+                        resource_version: None,
+                    }),
+                    ..Default::default()
+                };
+                match Api::<Pod>::namespaced(self.client.clone(), &ns)
+                    .delete(&name, &params)
+                    .await
+                {
+                    Ok(_) => tracing::info!(pod = %format!("{ns}/{name}"), "deleted an outdated mirror pod"),
+                    Err(e) => tracing::debug!(error = %e, "deleting a mirror pod"),
+                }
+            }
+            let node_uid = nodes
+                .get_opt(&self.node.node_name)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|n| n.metadata.uid);
+            for pod in create {
+                let mirror = crate::static_pods::mirror_of(pod, node_uid.as_deref());
+                let api: Api<Pod> = Api::namespaced(self.client.clone(), podconfig::namespace(pod));
+                match api.create(&PostParams::default(), &mirror).await {
+                    Ok(_) => {
+                        tracing::info!(pod = %podconfig::log_dir_name(pod), "created the mirror pod");
+                        // Its status is the static pod's: report it now.
+                        if let Some((_, poke)) = self.workers.lock().get(podconfig::uid(pod)) {
+                            poke.notify_one();
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(pod = %podconfig::log_dir_name(pod), error = %e, "creating the mirror pod failed")
+                    }
+                }
+            }
+        }
     }
 
     /// The pods this kubelet runs, as last seen.
@@ -93,6 +235,11 @@ impl PodManager {
     pub async fn run(self: Arc<Self>) {
         let relist = tokio::spawn(self.clone().relist());
         let _stop_relist = AbortOnDrop(relist);
+        // Static pods are known before the API's pods are listed, so they are never taken for orphans.
+        let mut reported = HashSet::new();
+        self.refresh_static(&mut reported);
+        let _stop_static = AbortOnDrop(tokio::spawn(self.clone().static_source(reported)));
+        let _stop_mirrors = AbortOnDrop(tokio::spawn(self.clone().mirror_pods()));
         let pods: Api<Pod> = Api::all(self.client.clone());
         let selector = format!("spec.nodeName={}", self.node.node_name);
         let mut events = std::pin::pin!(watcher(pods, watcher::Config::default().fields(&selector)));
@@ -100,12 +247,16 @@ impl PodManager {
         while let Some(event) = events.next().await {
             match event {
                 Ok(watcher::Event::Init) => listed.clear(),
+                // Mirror pods are the API's view of static pods, which run from their manifests.
+                Ok(watcher::Event::InitApply(pod) | watcher::Event::Apply(pod) | watcher::Event::Delete(pod))
+                    if crate::static_pods::is_mirror(&pod) => {}
                 Ok(watcher::Event::InitApply(pod)) => {
                     listed.insert(podconfig::uid(&pod).to_string());
                     self.clone().update(pod);
                 }
                 Ok(watcher::Event::InitDone) => {
-                    // Pods that went away while the watch was down.
+                    // Pods that went away while the watch was down (static pods are not the API's).
+                    listed.extend(self.static_pods.lock().keys().cloned());
                     let gone: Vec<String> = self
                         .workers
                         .lock()
@@ -1422,15 +1573,25 @@ impl Worker {
         }
     }
 
-    /// Sends the status when it changed since the last report.
+    /// Sends the status when it changed since the last report. A static pod's status goes to its mirror
+    /// pod, once there is one (until then, and while the apiserver is away, it is kept for later).
     async fn report(&mut self, pod: &Pod, status: PodStatus) -> anyhow::Result<()> {
         if self.last_status.as_ref() == Some(&status) {
             return Ok(());
         }
         let pods: Api<Pod> = Api::namespaced(self.mgr.client.clone(), podconfig::namespace(pod));
         let patch = serde_json::json!({"status": status});
-        pods.patch_status(podconfig::name(pod), &PatchParams::default(), &Patch::Merge(patch))
-            .await?;
+        let sent = pods
+            .patch_status(podconfig::name(pod), &PatchParams::default(), &Patch::Merge(patch))
+            .await;
+        match sent {
+            Ok(_) => {}
+            Err(e) if crate::static_pods::is_static(pod) => {
+                tracing::debug!(pod = %podconfig::log_dir_name(pod), error = %e, "static pod status not sent yet");
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.last_status = Some(status);
         Ok(())
     }
