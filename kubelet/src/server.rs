@@ -56,6 +56,16 @@ fn json(body: &serde_json::Value) -> Response<Body> {
     r
 }
 
+/// An error answer: its code and text.
+#[derive(Debug)]
+struct Fail(StatusCode, String);
+
+impl Fail {
+    fn response(self) -> Response<Body> {
+        text(self.0, self.1)
+    }
+}
+
 /// Who a request comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -433,15 +443,15 @@ impl NodeServer {
         r
     }
 
-    fn pod(&self, ns: &str, name: &str, uid: Option<&str>) -> Result<Pod, Response<Body>> {
+    fn pod(&self, ns: &str, name: &str, uid: Option<&str>) -> Result<Pod, Fail> {
         self.pods
             .pod_by_name(ns, name)
             .filter(|p| uid.is_none_or(|u| p.metadata.uid.as_deref() == Some(u)))
-            .ok_or_else(|| text(StatusCode::NOT_FOUND, "pod does not exist"))
+            .ok_or_else(|| Fail(StatusCode::NOT_FOUND, "pod does not exist".into()))
     }
 
     /// The runtime's containers of `pod` named `container`, newest first.
-    async fn containers(&self, pod: &Pod, container: &str) -> Result<Vec<api::Container>, Response<Body>> {
+    async fn containers(&self, pod: &Pod, container: &str) -> Result<Vec<api::Container>, Fail> {
         let filter = api::ContainerFilter {
             label_selector: [
                 (POD_UID_LABEL.to_string(), pod.metadata.uid.clone().unwrap_or_default()),
@@ -454,7 +464,7 @@ impl NodeServer {
             .runtime
             .list_containers(Some(filter))
             .await
-            .map_err(|e| text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            .map_err(|e| Fail(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         list.sort_by_key(|c| std::cmp::Reverse(c.created_at));
         Ok(list)
     }
@@ -491,7 +501,7 @@ impl NodeServer {
         };
         let list = match self.containers(&pod, container).await {
             Ok(l) => l,
-            Err(r) => return r,
+            Err(f) => return f.response(),
         };
         let chosen = if opts.previous {
             match list.get(1) {
@@ -555,7 +565,7 @@ impl NodeServer {
     async fn run(&self, ns: &str, pod_name: &str, container: &str, pairs: &[(String, String)]) -> Response<Body> {
         let pod = match self.pod(ns, pod_name, None) {
             Ok(p) => p,
-            Err(r) => return r,
+            Err(f) => return f.response(),
         };
         let cmd: Vec<String> = pairs
             .iter()
@@ -567,7 +577,7 @@ impl NodeServer {
         }
         let id = match self.running_container(&pod, container).await {
             Ok(id) => id,
-            Err(r) => return r,
+            Err(f) => return f.response(),
         };
         match self.runtime.exec_sync(&id, cmd, Duration::from_secs(0)).await {
             Ok(out) => {
@@ -579,14 +589,14 @@ impl NodeServer {
         }
     }
 
-    async fn running_container(&self, pod: &Pod, container: &str) -> Result<String, Response<Body>> {
+    async fn running_container(&self, pod: &Pod, container: &str) -> Result<String, Fail> {
         self.containers(pod, container)
             .await?
             .into_iter()
             .find(|c| c.state == api::ContainerState::ContainerRunning as i32)
             .map(|c| c.id)
             .ok_or_else(|| {
-                text(
+                Fail(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     format!("container not found ({container:?})"),
                 )
@@ -606,7 +616,7 @@ impl NodeServer {
     ) -> Response<Body> {
         let pod = match self.pod(ns, pod_name, uid) {
             Ok(p) => p,
-            Err(r) => return r,
+            Err(f) => return f.response(),
         };
         let (stdin, stdout, stderr, tty) = (
             flag(pairs, "input"),
@@ -627,7 +637,7 @@ impl NodeServer {
                 let container = container.unwrap_or_default();
                 let id = match self.running_container(&pod, container).await {
                     Ok(id) => id,
-                    Err(r) => return r,
+                    Err(f) => return f.response(),
                 };
                 if kind == Stream::Exec {
                     let cmd: Vec<String> = pairs

@@ -102,7 +102,11 @@ async fn static_pods_run_without_an_apiserver_and_are_mirrored() {
     let owner = &mirror.metadata.owner_references.as_ref().expect("owned by the node")[0];
     assert_eq!((owner.kind.as_str(), owner.name.as_str()), ("Node", c.name.as_str()));
     assert_eq!(mirror.metadata.labels.as_ref().unwrap()["tier"], "control-plane");
-    assert_eq!(running(&rt, &name).await, [first.clone()], "adopted, not restarted");
+    assert_eq!(
+        running(&rt, &name).await,
+        std::slice::from_ref(&first),
+        "adopted, not restarted"
+    );
 
     // A mirror pod deleted through the API comes back; the static pod keeps running.
     pods.delete(&name, &DeleteParams::default()).await.unwrap();
@@ -114,7 +118,7 @@ async fn static_pods_run_without_an_apiserver_and_are_mirrored() {
             .filter(|p| p.metadata.uid != mirror.metadata.uid && p.metadata.deletion_timestamp.is_none())
     })
     .await;
-    assert_eq!(running(&rt, &name).await, [first.clone()]);
+    assert_eq!(running(&rt, &name).await, std::slice::from_ref(&first));
 
     // An edited manifest is a new pod: the old container goes, a new one runs, the mirror follows.
     std::fs::write(manifests.path().join("web.yaml"), manifest(3601)).unwrap();

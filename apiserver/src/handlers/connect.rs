@@ -319,7 +319,7 @@ pub async fn handle(api: &Arc<Apiserver>, mut req: Request<Incoming>, info: &Req
             format!("/portForward/{ns}/{name}")
         }
     };
-    let mut path_and_query = path.split('/').map(|s| encode(s)).collect::<Vec<_>>().join("/");
+    let mut path_and_query = path.split('/').map(encode).collect::<Vec<_>>().join("/");
     if !query.is_empty() {
         let q: Vec<String> = query
             .iter()
