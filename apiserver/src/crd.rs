@@ -229,7 +229,7 @@ async fn cleanup(api: &Arc<Apiserver>, crd: &Value) {
             "",
             object::name(crd),
             "",
-            false,
+            crate::strategy::Scope::Object,
             &Default::default(),
             |current| {
                 let mut new = current.clone();
@@ -272,7 +272,7 @@ async fn establish(api: &Arc<Apiserver>, crd_spec: &Arc<ResourceSpec>, crd: &Val
             "",
             object::name(crd),
             "",
-            false,
+            crate::strategy::Scope::Object,
             &Default::default(),
             |current| {
                 let mut new = current.clone();
@@ -300,7 +300,14 @@ async fn establish(api: &Arc<Apiserver>, crd_spec: &Arc<ResourceSpec>, crd: &Val
                 .collect()
         })
         .unwrap_or_default();
-    api.guaranteed_update(crd_spec, "", object::name(crd), "", true, &Default::default(), move |current| {
+    api.guaranteed_update(
+        crd_spec,
+        "",
+        object::name(crd),
+        "",
+        crate::strategy::Scope::Status,
+        &Default::default(),
+        move |current| {
         let mut new = current.clone();
         let status = json!({
             "conditions": [

@@ -1,6 +1,7 @@
 //! The generic store: create, get, list, update, patch and delete of any resource against etcd, with the
 //! per-kind strategy, upstream's resourceVersion semantics and upstream's errors.
 
+use crate::strategy::Scope;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -504,7 +505,7 @@ impl Apiserver {
         namespace: &str,
         name: &str,
         obj: Value,
-        status_only: bool,
+        scope: Scope,
         opts: &WriteOptions,
     ) -> ApiResult<Read> {
         let mut obj = obj;
@@ -519,7 +520,7 @@ impl Apiserver {
         }
         let requested_rv = object::resource_version(&obj).to_string();
         let new_stored = crate::convert::to_storage(spec, obj);
-        self.guaranteed_update(spec, namespace, name, &requested_rv, status_only, opts, |_| {
+        self.guaranteed_update(spec, namespace, name, &requested_rv, scope, opts, |_| {
             Ok(new_stored.clone())
         })
         .await
@@ -534,7 +535,7 @@ impl Apiserver {
         namespace: &str,
         name: &str,
         requested_rv: &str,
-        status_only: bool,
+        scope: Scope,
         opts: &WriteOptions,
         mutate: impl Fn(&Value) -> ApiResult<Value>,
     ) -> ApiResult<Read> {
@@ -545,7 +546,7 @@ impl Apiserver {
                 return Err(Status::conflict(&gr, name, CONFLICT_MESSAGE));
             }
             let mut new = mutate(&current)?;
-            crate::strategy::prepare_and_validate_update(spec, &mut new, &current, status_only)?;
+            crate::strategy::prepare_and_validate_update(spec, &mut new, &current, scope)?;
             let allocated = crate::services::allocate(self, spec, &mut new, Some(&current))?;
             object::remove_meta(&mut new, "resourceVersion");
             let delete_now = object::finalizers(&new).is_empty()

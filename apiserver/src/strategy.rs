@@ -32,18 +32,51 @@ pub fn prepare_and_validate_create(spec: &ResourceSpec, obj: &mut Value) -> Resu
     }
 }
 
+/// What an update writes: the object, or one of the subresources that own part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Object,
+    /// The `status` subresource: only the status changes.
+    Status,
+    /// `pods/ephemeralcontainers`: only `spec.ephemeralContainers` changes.
+    EphemeralContainers,
+}
+
 /// Keeps what an update may not change, prepares (status vs spec, generation), and validates.
-/// `status_only` is an update through the `status` subresource.
 pub fn prepare_and_validate_update(
     spec: &ResourceSpec,
     new: &mut Value,
     old: &Value,
-    status_only: bool,
+    scope: Scope,
 ) -> Result<(), Status> {
     if let Some(crd) = &spec.crd {
-        return crate::crd::prepare_and_validate_update(spec, crd, new, old, status_only);
+        return crate::crd::prepare_and_validate_update(spec, crd, new, old, scope == Scope::Status);
     }
     let (g, k) = (spec.storage_group, spec.storage_kind);
+    let status_only = scope == Scope::Status;
+    if scope == Scope::EphemeralContainers {
+        // Upstream's ephemeral containers strategy: everything but spec.ephemeralContainers comes from the
+        // stored pod.
+        let ephemeral = new.pointer("/spec/ephemeralContainers").cloned();
+        let mut kept = old.clone();
+        if let Some(spec) = kept.get_mut("spec").and_then(Value::as_object_mut) {
+            match ephemeral {
+                Some(e) if !e.is_null() => spec.insert("ephemeralContainers".into(), e),
+                _ => spec.remove("ephemeralContainers"),
+            };
+        }
+        if let Some(rv) = object::meta(new).and_then(|m| m.get("resourceVersion")).cloned() {
+            object::set_meta(&mut kept, "resourceVersion", rv);
+        }
+        *new = kept;
+        ferrokube_apivalidation::defaults(g, k, new);
+        let errs = ferrokube_apivalidation::core::pod::validate_ephemeral_containers_update(new, old);
+        return if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(invalid(spec, new, &errs))
+        };
+    }
     if status_only {
         ferrokube_apivalidation::prepare_for_status_update(g, k, new, old);
     } else {

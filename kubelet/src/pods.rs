@@ -906,6 +906,29 @@ impl Worker {
                 None => self.start(pod, c, state, 0).await,
             }
         }
+        // Ephemeral containers (`kubectl debug`): started once, never restarted.
+        for ec in spec.ephemeral_containers.iter().flatten() {
+            if state.latest(&ec.name).is_some() {
+                continue;
+            }
+            let c = ephemeral_as_container(ec);
+            let target = match ec.target_container_name.as_deref().filter(|t| !t.is_empty()) {
+                Some(t) => match state.latest(t).filter(|s| running(s)) {
+                    Some(s) => Some(s.id.clone()),
+                    // The target is not running (yet): try again on the next sync.
+                    None => continue,
+                },
+                None => None,
+            };
+            match self.create_and_start(pod, &c, state, 0, target.as_deref()).await {
+                Ok(()) => {
+                    self.waiting.remove(&c.name);
+                }
+                Err(w) => {
+                    self.waiting.insert(c.name.clone(), w);
+                }
+            }
+        }
     }
 
     /// Starts the next attempt of an exited container, unless it is backing off: the first restart is
@@ -1041,7 +1064,7 @@ impl Worker {
     /// Pulls the image if needed, creates and starts attempt `n` of `c`; why not, as the container's
     /// waiting reason.
     async fn start(&mut self, pod: &Pod, c: &Container, state: &RuntimeState, n: u32) {
-        match self.create_and_start(pod, c, state, n).await {
+        match self.create_and_start(pod, c, state, n, None).await {
             Ok(()) => {
                 self.waiting.remove(&c.name);
             }
@@ -1057,6 +1080,7 @@ impl Worker {
         c: &Container,
         state: &RuntimeState,
         n: u32,
+        target: Option<&str>,
     ) -> Result<(), Waiting> {
         let rt = self.mgr.runtime.clone();
         let Some(sandbox) = state.sandbox.as_ref() else {
@@ -1118,7 +1142,18 @@ impl Worker {
                 });
             }
         }
-        let config = podconfig::container_config(node, pod, c, n, &state.pod_ip(), &resolved, mounts);
+        let mut config = podconfig::container_config(node, pod, c, n, &state.pod_ip(), &resolved, mounts);
+        // An ephemeral container with a target joins the target's process namespace.
+        if let Some(target) = target
+            && let Some(ns) = config
+                .linux
+                .as_mut()
+                .and_then(|l| l.security_context.as_mut())
+                .and_then(|s| s.namespace_options.as_mut())
+        {
+            ns.pid = api::NamespaceMode::Target as i32;
+            ns.target_id = target.to_string();
+        }
         let sandbox_config =
             podconfig::sandbox_config(node, pod, sandbox.metadata.as_ref().map(|m| m.attempt).unwrap_or(0));
         let _ = std::fs::create_dir_all(Path::new(&sandbox_config.log_directory).join(&c.name));
@@ -1445,6 +1480,12 @@ impl Worker {
             .iter()
             .map(|c| self.container_status(c, state, regular_reason))
             .collect();
+        let ephemeral_statuses: Vec<ContainerStatus> = spec
+            .ephemeral_containers
+            .iter()
+            .flatten()
+            .map(|ec| self.container_status(&ephemeral_as_container(ec), state, "ContainerCreating"))
+            .collect();
 
         // Upstream's getPhase: a container waiting for its first run keeps the pod Pending; one waiting
         // to restart counts as stopped.
@@ -1569,6 +1610,7 @@ impl Worker {
             qos_class: Some(podconfig::qos_class(pod).to_string()),
             container_statuses: Some(statuses),
             init_container_statuses: (!init_statuses.is_empty()).then_some(init_statuses),
+            ephemeral_container_statuses: (!ephemeral_statuses.is_empty()).then_some(ephemeral_statuses),
             ..Default::default()
         }
     }
@@ -1595,6 +1637,15 @@ impl Worker {
         self.last_status = Some(status);
         Ok(())
     }
+}
+
+/// An ephemeral container as the container it runs as (the same fields but its target).
+fn ephemeral_as_container(ec: &k8s_openapi::api::core::v1::EphemeralContainer) -> Container {
+    let mut v = serde_json::to_value(ec).unwrap_or_default();
+    if let Some(m) = v.as_object_mut() {
+        m.remove("targetContainerName");
+    }
+    serde_json::from_value(v).unwrap_or_default()
 }
 
 /// The pod's termination grace period (terminationGracePeriodSeconds, 30 s by default), at least 2 s.

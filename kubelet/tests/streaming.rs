@@ -1,6 +1,7 @@
 //! Real `kubectl` through the apiserver to the kubelet's node server and containerd's streaming server:
 //! `logs` (with `--tail`, `-f` until the container ends, `--previous`), `exec` with and without stdin and
-//! its exit code, `cp` both ways, `port-forward`, and upstream's errors; the node server itself refuses
+//! its exit code, `debug` (an ephemeral container sharing a container's processes), `cp` both ways,
+//! `port-forward`, and upstream's errors; the node server itself refuses
 //! a client without credentials and serves one with a certificate of the cluster's CA, also through the
 //! apiserver's `nodes/proxy`.
 
@@ -237,6 +238,69 @@ async fn logs_exec_cp_and_port_forward_through_kubectl() {
         stderr(&bad).contains("container nope is not valid for pod shell"),
         "{}",
         stderr(&bad)
+    );
+
+    // kubectl debug: an ephemeral container in the process namespace of `main`.
+    let debug = kubectl(
+        &kc,
+        &[
+            "debug",
+            "shell",
+            "-c",
+            "dbg",
+            "--image",
+            BUSYBOX_IMAGE,
+            "--target",
+            "main",
+            "--",
+            "ps",
+            "-o",
+            "args",
+        ],
+        None,
+    );
+    assert!(debug.status.success(), "kubectl debug: {}", stderr(&debug));
+    let seen = c
+        .wait(Duration::from_secs(30), "the ephemeral container ran", || async {
+            let out = kubectl(&kc, &["logs", "shell", "-c", "dbg"], None);
+            out.status
+                .success()
+                .then(|| stdout(&out))
+                .filter(|s| s.contains("sleep 3600"))
+        })
+        .await;
+    assert!(seen.contains("ps -o args"), "{seen}");
+    let debugged = c
+        .wait(Duration::from_secs(30), "the ephemeral container's status", || async {
+            pods.get_opt("shell").await.ok().flatten().filter(|p| {
+                p.status
+                    .as_ref()
+                    .and_then(|s| s.ephemeral_container_statuses.as_ref())
+                    .is_some_and(|e| {
+                        e.iter()
+                            .any(|s| s.name == "dbg" && s.state.as_ref().is_some_and(|st| st.terminated.is_some()))
+                    })
+            })
+        })
+        .await;
+    assert_eq!(debugged.status.unwrap().container_statuses.unwrap().len(), 2);
+    let changed = kubectl(
+        &kc,
+        &[
+            "patch",
+            "pod",
+            "shell",
+            "--subresource=ephemeralcontainers",
+            "--type=json",
+            "-p",
+            r#"[{"op":"remove","path":"/spec/ephemeralContainers/0"}]"#,
+        ],
+        None,
+    );
+    assert!(
+        stderr(&changed).contains("existing ephemeral containers \"dbg\" may not be removed"),
+        "{}",
+        stderr(&changed)
     );
 
     // cp into the pod and back out.

@@ -135,14 +135,31 @@ async fn verb(
             let body = read_body(req).await?;
             let (obj, warnings) = decode_body(spec, &content_type, &body, query)?;
             let updated = api
-                .update(spec, ns, &info.name, obj, false, &write_options(query)?)
+                .update(
+                    spec,
+                    ns,
+                    &info.name,
+                    obj,
+                    crate::strategy::Scope::Object,
+                    &write_options(query)?,
+                )
                 .await?;
             with_warnings(object_response(spec, updated, 200, target), &warnings)
         }
         "patch" => {
             let content_type = content_type(&req);
             let body = read_body(req).await?;
-            let patched = patch(api, spec, ns, &info.name, &content_type, &body, query, false).await?;
+            let patched = patch(
+                api,
+                spec,
+                ns,
+                &info.name,
+                &content_type,
+                &body,
+                query,
+                crate::strategy::Scope::Object,
+            )
+            .await?;
             object_response(spec, patched, 200, target)
         }
         "delete" => {
@@ -377,7 +394,7 @@ pub async fn patch(
     content_type: &str,
     body: &[u8],
     query: &Query,
-    status_only: bool,
+    scope: crate::strategy::Scope,
 ) -> ApiResult<Read> {
     use ferrokube_apimachinery::patch::PatchType;
     let patch_type = match content_type {
@@ -402,7 +419,7 @@ pub async fn patch(
     let opts = write_options(query)?;
     let spec2 = spec.clone();
     let name_owned = name.to_string();
-    api.guaranteed_update(spec, ns, name, "", status_only, &opts, move |current_stored| {
+    api.guaranteed_update(spec, ns, name, "", scope, &opts, move |current_stored| {
         let current = crate::convert::from_storage(&spec2, current_stored.clone());
         let meta = crate::wire::patch_meta(&spec2);
         let patched =

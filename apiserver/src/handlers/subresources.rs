@@ -16,6 +16,7 @@ use crate::object;
 use crate::request::{Query, RequestInfo};
 use crate::resource::ResourceSpec;
 use crate::store::{DeleteOptions, Deleted, group_resource};
+use crate::strategy::Scope;
 
 pub async fn handle(
     api: &Arc<Apiserver>,
@@ -41,13 +42,31 @@ pub async fn handle(
             let ct = content_type(&req);
             let body = read_body(req).await?;
             let (obj, _) = decode_body(spec, &ct, &body, query)?;
-            let updated = api.update(spec, ns, name, obj, true, &write_options(query)?).await?;
+            let updated = api
+                .update(spec, ns, name, obj, Scope::Status, &write_options(query)?)
+                .await?;
             object_response(spec, updated, 200, target)
         }
         ("status", "patch") => {
             let ct = content_type(&req);
             let body = read_body(req).await?;
-            let patched = patch(api, spec, ns, name, &ct, &body, query, true).await?;
+            let patched = patch(api, spec, ns, name, &ct, &body, query, Scope::Status).await?;
+            object_response(spec, patched, 200, target)
+        }
+        ("ephemeralcontainers", "get") => object_response(spec, api.get(spec, ns, name, "").await?, 200, target),
+        ("ephemeralcontainers", "update") => {
+            let ct = content_type(&req);
+            let body = read_body(req).await?;
+            let (obj, _) = decode_body(spec, &ct, &body, query)?;
+            let updated = api
+                .update(spec, ns, name, obj, Scope::EphemeralContainers, &write_options(query)?)
+                .await?;
+            object_response(spec, updated, 200, target)
+        }
+        ("ephemeralcontainers", "patch") => {
+            let ct = content_type(&req);
+            let body = read_body(req).await?;
+            let patched = patch(api, spec, ns, name, &ct, &body, query, Scope::EphemeralContainers).await?;
             object_response(spec, patched, 200, target)
         }
         ("scale", "get") => {
@@ -64,7 +83,7 @@ pub async fn handle(
             let body_owned = body.to_vec();
             let ct_owned = ct.clone();
             let updated = api
-                .guaranteed_update(spec, ns, name, "", false, &opts, move |current| {
+                .guaranteed_update(spec, ns, name, "", Scope::Object, &opts, move |current| {
                     let current_scale = scale_of(&spec2, current);
                     let new_scale: Value = if is_patch {
                         let pt = match ct_owned.as_str() {
@@ -139,7 +158,7 @@ pub async fn handle(
             let opts = write_options(query)?;
             let pod_name2 = pod_name.clone();
             let annotations = binding.pointer("/metadata/annotations").cloned();
-            api.guaranteed_update(spec, ns, &pod_name, "", false, &opts, move |current| {
+            api.guaranteed_update(spec, ns, &pod_name, "", Scope::Object, &opts, move |current| {
                 if object::deletion_timestamp(current).is_some() {
                     return Err(Status::conflict(
                         &GroupResource::new("", "pods"),
@@ -211,7 +230,7 @@ pub async fn handle(
                     "",
                     name,
                     object::resource_version(&obj),
-                    false,
+                    Scope::Object,
                     &opts,
                     move |current| {
                         let mut new = current.clone();

@@ -897,6 +897,77 @@ pub fn validate_pod_update(new: &Value, old: &Value) -> Vec<Error> {
     errs
 }
 
+/// `ValidatePodEphemeralContainersUpdate`: ephemeral containers may only be added, each a valid container
+/// without the fields an ephemeral one cannot have, named uniquely in the pod, targeting a container of it.
+pub fn validate_ephemeral_containers_update(new: &Value, old: &Value) -> Vec<Error> {
+    let mut errs = meta::validate_object_meta_update(new, old);
+    let path = Path::new("spec").child("ephemeralContainers");
+    let empty = Value::Null;
+    let spec = at(new, &["spec"]).unwrap_or(&empty);
+    let volumes: BTreeSet<String> = arr_at(spec, &["volumes"])
+        .iter()
+        .map(|v| str_at(v, &["name"]).to_string())
+        .collect();
+    let mut names: BTreeSet<&str> = arr_at(spec, &["containers"])
+        .iter()
+        .chain(arr_at(spec, &["initContainers"]))
+        .map(|c| str_at(c, &["name"]))
+        .collect();
+    let targets = names.clone();
+    let ephemeral = arr_at(spec, &["ephemeralContainers"]);
+    for (i, c) in ephemeral.iter().enumerate() {
+        let p = path.index(i);
+        errs.extend(validate_container_common(c, &p, &volumes));
+        let name = str_at(c, &["name"]);
+        if !names.insert(name) {
+            errs.push(field::duplicate(&p.child("name"), name));
+        }
+        for key in [
+            "ports",
+            "livenessProbe",
+            "readinessProbe",
+            "startupProbe",
+            "lifecycle",
+            "resources",
+            "resizePolicy",
+            "restartPolicy",
+        ] {
+            // Go compares the fields with their zero values: `{}` and `[]` are unset.
+            let set = at(c, &[key]).is_some_and(|v| match v {
+                Value::Null => false,
+                Value::Object(m) => !m.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                _ => true,
+            });
+            if set {
+                errs.push(field::forbidden(
+                    &p.child(key),
+                    "cannot be set for an Ephemeral Container",
+                ));
+            }
+        }
+        let target = str_at(c, &["targetContainerName"]);
+        if !target.is_empty() && !targets.contains(target) {
+            errs.push(field::not_found(&p.child("targetContainerName"), target));
+        }
+    }
+    for o in arr_at(old, &["spec", "ephemeralContainers"]) {
+        let name = str_at(o, &["name"]);
+        match ephemeral.iter().find(|c| str_at(c, &["name"]) == name) {
+            None => errs.push(field::forbidden(
+                &path,
+                format!("existing ephemeral containers {name:?} may not be removed"),
+            )),
+            Some(c) if !semantic_eq(Some(c), Some(o)) => errs.push(field::forbidden(
+                &path,
+                format!("existing ephemeral containers {name:?} may not be changed"),
+            )),
+            Some(_) => {}
+        }
+    }
+    errs
+}
+
 /// A short description of what changed between two specs, one `-`/`+` line pair per field
 /// (upstream prints a Go struct diff here; clients only show it).
 fn spec_diff(old: &Value, new: &Value) -> String {
@@ -1036,6 +1107,49 @@ mod tests {
     use super::*;
     use crate::core::pod_defaults::default_pod;
     use serde_json::json;
+
+    #[test]
+    fn ephemeral_containers_are_added_only_and_checked() {
+        let old = json!({"metadata": {"name": "p", "namespace": "d", "resourceVersion": "1"},
+            "spec": {"containers": [{"name": "main", "image": "x"}]}});
+        let with = |ecs: Value| {
+            let mut p = old.clone();
+            p["spec"]["ephemeralContainers"] = ecs;
+            default_pod(&mut p);
+            p
+        };
+        let ok = with(json!([{"name": "dbg", "image": "busybox", "targetContainerName": "main", "resources": {}}]));
+        assert_eq!(validate_ephemeral_containers_update(&ok, &old), vec![]);
+        let bad = with(
+            json!([{"name": "main", "image": "b", "ports": [{"containerPort": 80}], "targetContainerName": "nope"}]),
+        );
+        let msgs: Vec<String> = validate_ephemeral_containers_update(&bad, &old)
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("spec.ephemeralContainers[0].name: Duplicate value")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("ports: Forbidden: cannot be set for an Ephemeral Container")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("targetContainerName: Not found")),
+            "{msgs:?}"
+        );
+        let changed = with(json!([{"name": "dbg", "image": "other"}]));
+        let errs = validate_ephemeral_containers_update(&changed, &ok);
+        assert!(
+            errs[0]
+                .to_string()
+                .contains("existing ephemeral containers \"dbg\" may not be changed"),
+            "{errs:?}"
+        );
+    }
 
     fn pod(spec: Value) -> Value {
         let mut p = json!({"metadata": {"name": "p", "namespace": "default"}, "spec": spec});
