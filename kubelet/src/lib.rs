@@ -9,4 +9,5 @@ pub mod pods;
 pub mod probe;
 pub mod server;
 pub mod static_pods;
+pub mod stats;
 pub mod volumes;

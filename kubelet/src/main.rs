@@ -153,6 +153,9 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         pods: pods.clone(),
         runtime: runtime.clone(),
         registry: registry.clone(),
+        node_name: config.node_name.clone(),
+        root_dir: config.root_dir.clone(),
+        sampler: Default::default(),
     });
 
     let mut tasks = Vec::new();

@@ -2,7 +2,8 @@
 //! against `authentication.x509.clientCAFile`, bearer token through a TokenReview when
 //! `authentication.webhook.enabled`, anonymous only when `authentication.anonymous.enabled`) and authorized
 //! (`authorization.mode` Webhook: a SubjectAccessReview on `nodes/<subresource>` as upstream maps paths, or
-//! AlwaysAllow). It serves `/healthz`, `/pods`, `/metrics`, `/containerLogs`, `/run` and the streaming
+//! AlwaysAllow). It serves `/healthz`, `/pods`, `/metrics`, `/metrics/resource`, `/stats/summary`,
+//! `/containerLogs`, `/run` and the streaming
 //! endpoints `/exec`, `/attach` and `/portForward`, which get a URL from the runtime (CRI Exec, Attach,
 //! PortForward) and proxy the client's upgraded connection to the runtime's streaming server.
 
@@ -265,6 +266,9 @@ pub struct NodeServer {
     pub pods: Arc<PodManager>,
     pub runtime: Runtime,
     pub registry: Arc<prometheus_client::registry::Registry>,
+    pub node_name: String,
+    pub root_dir: std::path::PathBuf,
+    pub sampler: crate::stats::Sampler,
 }
 
 /// Streaming requests the runtime serves.
@@ -393,6 +397,19 @@ impl NodeServer {
             (&Method::GET, ["healthz"]) => text(StatusCode::OK, "ok"),
             (&Method::GET, ["pods"]) => self.pods_list(),
             (&Method::GET, ["metrics"]) => self.metrics(),
+            (&Method::GET, ["metrics", "resource"]) => {
+                let snap = self.sampler.collect(&self.runtime, &self.root_dir).await;
+                let mut r = text(StatusCode::OK, crate::stats::resource_metrics(&snap, &self.pods.pods()));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8".parse().unwrap(),
+                );
+                r
+            }
+            (&Method::GET, ["stats", "summary"]) => {
+                let snap = self.sampler.collect(&self.runtime, &self.root_dir).await;
+                json(&crate::stats::summary(&snap, &self.node_name, &self.pods.pods()))
+            }
             (&Method::GET, ["containerLogs", ns, pod, container]) => {
                 self.container_logs(ns, pod, container, &pairs).await
             }

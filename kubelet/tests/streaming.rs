@@ -411,6 +411,28 @@ async fn logs_exec_cp_and_port_forward_through_kubectl() {
     let (code, body) = curl(&with_cert, "/metrics");
     assert_eq!(code, "200");
     assert!(body.contains("kubelet_runtime_operations_total"), "{body}");
+    let (code, body) = curl(&with_cert, "/stats/summary");
+    assert_eq!(code, "200");
+    let summary: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary["node"]["nodeName"], c.name.as_str());
+    assert!(
+        summary["node"]["memory"]["workingSetBytes"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    let shell = summary["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["podRef"]["name"] == "shell")
+        .expect("the shell pod in the summary");
+    assert!(shell["memory"]["workingSetBytes"].as_u64().unwrap() > 0, "{shell}");
+    let (code, body) = curl(&with_cert, "/metrics/resource");
+    assert_eq!(code, "200");
+    assert!(
+        body.lines().any(|l| l
+            .starts_with("container_cpu_usage_seconds_total{container=\"web\",namespace=\"default\",pod=\"shell\"}")),
+        "{body}"
+    );
     let (code, _) = curl(&with_cert, "/no/such/path");
     assert_eq!(code, "404");
 
