@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod cri;
+pub mod eviction;
 pub mod logs;
 pub mod node;
 pub mod podconfig;

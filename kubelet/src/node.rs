@@ -92,7 +92,7 @@ impl Machine {
 }
 
 /// An eviction threshold as an amount of `total`: a quantity (`100Mi`) or a percentage (`10%`).
-fn threshold_bytes(threshold: Option<&String>, total: u64) -> u64 {
+pub fn threshold_bytes(threshold: Option<&String>, total: u64) -> u64 {
     let Some(t) = threshold else { return 0 };
     if let Some(p) = t.strip_suffix('%') {
         return p.parse::<f64>().map(|p| (total as f64 * p / 100.0) as u64).unwrap_or(0);
@@ -120,6 +120,8 @@ pub struct NodeAgent {
     pub ip: IpAddr,
     /// The runtime's name and version as `nodeInfo.containerRuntimeVersion` shows them (`containerd://1.6.20`).
     pub runtime_version: String,
+    /// Set by the eviction manager.
+    pub memory_pressure: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl NodeAgent {
@@ -212,14 +214,25 @@ impl NodeAgent {
             Ok(()) => (true, "KubeletReady", "kubelet is posting ready status".to_string()),
             Err(why) => (false, "KubeletNotReady", why.clone()),
         };
+        let memory_pressure = self.memory_pressure.load(std::sync::atomic::Ordering::Relaxed);
         let mut conditions = vec![
-            condition(
-                "MemoryPressure",
-                false,
-                "KubeletHasSufficientMemory",
-                "kubelet has sufficient memory available",
-                now,
-            ),
+            if memory_pressure {
+                condition(
+                    "MemoryPressure",
+                    true,
+                    "KubeletHasInsufficientMemory",
+                    "kubelet has insufficient memory available",
+                    now,
+                )
+            } else {
+                condition(
+                    "MemoryPressure",
+                    false,
+                    "KubeletHasSufficientMemory",
+                    "kubelet has sufficient memory available",
+                    now,
+                )
+            },
             condition(
                 "DiskPressure",
                 false,

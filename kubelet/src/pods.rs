@@ -65,6 +65,10 @@ pub struct PodManager {
     static_pod_path: Option<std::path::PathBuf>,
     /// The static pods from it, by uid.
     static_pods: Mutex<BTreeMap<String, Pod>>,
+    /// Set by the eviction manager while memory is below `evictionHard` `memory.available`.
+    pub memory_pressure: Arc<std::sync::atomic::AtomicBool>,
+    /// Pods the eviction manager chose, by uid: the message their status gets.
+    evictions: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl PodManager {
@@ -73,6 +77,7 @@ impl PodManager {
         client: kube::Client,
         runtime: Runtime,
         static_pod_path: Option<std::path::PathBuf>,
+        memory_pressure: Arc<std::sync::atomic::AtomicBool>,
     ) -> Arc<PodManager> {
         Arc::new(PodManager {
             node,
@@ -81,7 +86,22 @@ impl PodManager {
             workers: Mutex::new(HashMap::new()),
             static_pod_path,
             static_pods: Mutex::new(BTreeMap::new()),
+            memory_pressure,
+            evictions: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Has the worker of pod `uid` stop it and fail it as `Evicted` with `message`.
+    pub fn evict(&self, uid: &str, message: String) {
+        self.evictions.lock().insert(uid.to_string(), Some(message));
+        if let Some((_, poke)) = self.workers.lock().get(uid) {
+            poke.notify_one();
+        }
+    }
+
+    /// Whether pod `uid` was chosen for eviction.
+    pub fn is_evicted(&self, uid: &str) -> bool {
+        self.evictions.lock().contains_key(uid)
     }
 
     /// Reads `staticPodPath` every [`STATIC_CHECK`]: new manifests start pods, removed ones stop them, an
@@ -334,6 +354,7 @@ impl PodManager {
                 tokio::spawn(async move {
                     Worker::new(mgr.clone(), uid.clone()).run(rx, poke).await;
                     mgr.workers.lock().remove(&uid);
+                    mgr.evictions.lock().remove(&uid);
                 });
             }
         }
@@ -555,6 +576,8 @@ struct Worker {
     failed: Option<(String, String)>,
     /// The pod's volumes as this sync set them up (host paths by name), or why they could not be.
     volumes: Option<Result<BTreeMap<String, std::path::PathBuf>, String>>,
+    /// When the eviction manager stopped the pod (the DisruptionTarget condition's time).
+    evicted_at: Option<Time>,
     cache: StatusCache,
 }
 
@@ -598,6 +621,7 @@ impl Worker {
             state: None,
             failed: None,
             volumes: None,
+            evicted_at: None,
             cache: StatusCache::default(),
         }
     }
@@ -772,6 +796,25 @@ impl Worker {
             .and_then(|s| s.phase.clone())
             .unwrap_or_default();
         let mut terminal = phase == "Succeeded" || phase == "Failed";
+        let evicted = self.mgr.evictions.lock().get_mut(&self.uid).and_then(Option::take);
+        if let Some(message) = evicted.filter(|_| !terminal) {
+            self.failed = Some(("Evicted".into(), message));
+            kill_pod(&rt, &self.uid, Duration::ZERO, false).await;
+            state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
+            terminal = true;
+        }
+        // Admission under memory pressure: a BestEffort pod that has not started is rejected.
+        if !terminal
+            && state.sandbox.is_none()
+            && state.containers.is_empty()
+            && self.start_time.is_none()
+            && self.mgr.memory_pressure.load(std::sync::atomic::Ordering::Relaxed)
+            && podconfig::qos_class(pod) == "BestEffort"
+            && !crate::static_pods::is_static(pod)
+        {
+            self.failed = Some(("Evicted".into(), crate::eviction::REJECTED_MESSAGE.into()));
+            terminal = true;
+        }
         if !terminal && self.deadline_exceeded(pod) {
             tracing::info!(pod = %podconfig::log_dir_name(pod), "activeDeadlineSeconds exceeded; stopping the pod");
             self.failed = Some((
@@ -1548,7 +1591,7 @@ impl Worker {
         let sandbox_ready = state.sandbox.is_some();
         let containers_ready = unready.is_empty() && !done;
         let not_ready_message = format!("containers with unready status: [{}]", unready.join(" "));
-        let conditions = vec![
+        let mut conditions = vec![
             condition("PodReadyToStartContainers", sandbox_ready, None, None),
             condition(
                 "Initialized",
@@ -1590,6 +1633,19 @@ impl Worker {
             {
                 pod_ips.push(PodIP { ip: extra.ip });
             }
+        }
+        if let Some((reason, message)) = &self.failed
+            && reason == "Evicted"
+            && message != crate::eviction::REJECTED_MESSAGE
+        {
+            conditions.push(PodCondition {
+                type_: "DisruptionTarget".into(),
+                status: "True".into(),
+                reason: Some("TerminationByKubelet".into()),
+                message: Some(message.clone()),
+                last_transition_time: Some(self.evicted_at.get_or_insert_with(|| now.clone()).clone()),
+                ..Default::default()
+            });
         }
         let (phase, reason, message) = match &self.failed {
             Some((reason, message)) => ("Failed", Some(reason.clone()), Some(message.clone())),
