@@ -49,6 +49,9 @@ pub async fn prepare(
     let ns = podconfig::namespace(pod);
     let mut out = BTreeMap::new();
     for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
+        // hostPath volumes (direct or through a PersistentVolume) keep their owner, as upstream's hostPath
+        // plugin does not manage ownership.
+        let mut owned = v.host_path.is_none();
         let path = if let Some(e) = &v.empty_dir {
             let dir = volume_dir(root, uid, "empty-dir", &v.name);
             std::fs::create_dir_all(&dir).map_err(|e| format!("emptyDir {}: {e}", v.name))?;
@@ -78,11 +81,10 @@ pub async fn prepare(
             let dir = volume_dir(root, uid, plugin, &v.name);
             write_atomically(&dir, &payload).map_err(|e| format!("volume {}: writing files: {e}", v.name))?;
             dir
-        } else if v.persistent_volume_claim.is_some() {
-            return Err(format!(
-                "volume {}: persistentVolumeClaim volumes are not supported by this kubelet yet",
-                v.name
-            ));
+        } else if let Some(claim) = &v.persistent_volume_claim {
+            let (path, host) = claimed_path(client, ns, &claim.claim_name).await?;
+            owned = !host;
+            path
         } else {
             return Err(format!(
                 "volume {}: this volume type is not supported by this kubelet",
@@ -96,13 +98,65 @@ pub async fn prepare(
             .as_ref()
             .and_then(|s| s.security_context.as_ref())
             .and_then(|s| s.fs_group)
-            && v.host_path.is_none()
+            && owned
         {
             set_ownership(&path, group as u32);
         }
         out.insert(v.name.clone(), path);
     }
     Ok(out)
+}
+
+/// The directory a PersistentVolumeClaim stands for: the claim must be Bound to a PersistentVolume that
+/// claims it back, of type hostPath (checked by its type) or local (which must exist). The flag says
+/// whether it is a hostPath.
+async fn claimed_path(client: &kube::Client, ns: &str, claim: &str) -> Result<(PathBuf, bool), String> {
+    use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
+    let pvc = kube::Api::<PersistentVolumeClaim>::namespaced(client.clone(), ns)
+        .get_opt(claim)
+        .await
+        .map_err(|e| format!("error reading persistentvolumeclaim {ns}/{claim}: {e}"))?
+        .ok_or_else(|| format!("persistentvolumeclaim \"{claim}\" not found"))?;
+    let volume = pvc
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_name.clone())
+        .unwrap_or_default();
+    let bound = pvc.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound");
+    if volume.is_empty() || !bound {
+        return Err(format!("PVC {ns}/{claim} is not bound"));
+    }
+    let pv = kube::Api::<PersistentVolume>::all(client.clone())
+        .get_opt(&volume)
+        .await
+        .map_err(|e| format!("error reading persistentvolume {volume}: {e}"))?
+        .ok_or_else(|| format!("persistentvolume \"{volume}\" not found"))?;
+    let claim_ref = pv.spec.as_ref().and_then(|s| s.claim_ref.as_ref());
+    let matches = claim_ref.is_some_and(|r| {
+        r.name.as_deref() == Some(claim)
+            && r.namespace.as_deref() == Some(ns)
+            && r.uid.as_ref().is_none_or(|u| Some(u) == pvc.metadata.uid.as_ref())
+    });
+    if !matches {
+        return Err(format!(
+            "persistentvolume {volume} is not bound to claim {ns}/{claim} (its claimRef names another)"
+        ));
+    }
+    let spec = pv.spec.unwrap_or_default();
+    if let Some(h) = &spec.host_path {
+        host_path(&h.path, h.type_.as_deref().unwrap_or(""))?;
+        return Ok((PathBuf::from(&h.path), true));
+    }
+    if let Some(l) = &spec.local {
+        let path = PathBuf::from(&l.path);
+        if !path.exists() {
+            return Err(format!("local volume {volume}: path {:?} does not exist", l.path));
+        }
+        return Ok((path, false));
+    }
+    Err(format!(
+        "persistentvolume {volume}: only hostPath and local volumes are supported by this kubelet"
+    ))
 }
 
 /// Checks (and for the `...OrCreate` types, creates) a hostPath by its type, with upstream's messages.

@@ -10,7 +10,7 @@ mod common;
 use std::time::Duration;
 
 use ferrokube_images::BUSYBOX_IMAGE;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::Api;
 use kube::api::{DeleteParams, PostParams};
 use serde_json::json;
@@ -416,6 +416,67 @@ async fn volumes_share_files_and_follow_their_sources() {
         !c.dir.path().join(format!("root/pods/{uid}")).exists(),
         "the pod's directory is removed"
     );
+
+    // A PersistentVolumeClaim bound to a hostPath PersistentVolume: the pod writes through it to the host.
+    // (No controller binds claims yet: the test binds both sides as the PV controller would.)
+    let store = c.dir.path().join("pv-data");
+    std::fs::create_dir_all(&store).unwrap();
+    let pvs: Api<PersistentVolume> = Api::all(c.client.clone());
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(c.client.clone(), "default");
+    let claim = pvcs
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "data"}, "spec": {
+                "accessModes": ["ReadWriteOnce"], "volumeName": "pv-data",
+                "resources": {"requests": {"storage": "1Gi"}},
+            }}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    pvs.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "pv-data"}, "spec": {
+            "capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+            "hostPath": {"path": store.to_str().unwrap(), "type": "Directory"},
+            "claimRef": {"namespace": "default", "name": "data", "uid": claim.metadata.uid},
+        }}))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let claimer = pod(
+        "claimer",
+        &node,
+        json!({
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+            "containers": [{"name": "main", "image": BUSYBOX_IMAGE,
+                "command": ["sh", "-c", "echo persisted > /data/out && exec sleep 3600"],
+                "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+        }),
+    );
+    pods.create(&PostParams::default(), &claimer).await.unwrap();
+    wait_for(&c, &pods, "claimer", "waits for its unbound claim", |p| {
+        p.status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .and_then(|cs| cs[0].state.as_ref()?.waiting.as_ref()?.message.clone())
+            .is_some_and(|m| m.contains("PVC default/data is not bound"))
+    })
+    .await;
+    pvcs.patch_status(
+        "data",
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(json!({"status": {"phase": "Bound"}})),
+    )
+    .await
+    .unwrap();
+    c.wait(Duration::from_secs(30), "the pod wrote through its claim", || async {
+        std::fs::read_to_string(store.join("out"))
+            .ok()
+            .filter(|t| t == "persisted\n")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
