@@ -142,7 +142,8 @@ up: deps
 	@echo "containerd and a kubelet for node $(NODE_NAME) (Ready). Logs in $(RUN_DIR)/. Use it with:"
 	@echo "    export KUBECONFIG=$(RUN_DIR)/pki/admin.kubeconfig"
 	@echo "    kubectl get nodes"
-	@echo "Pods bound to the node run on containerd (no scheduler yet: set spec.nodeName: $(NODE_NAME)); image ferrokube.local/busybox:1.35.0 is imported."
+	@echo "Pods bound to the node run on containerd (no scheduler yet: set spec.nodeName: $(NODE_NAME)); image ferrokube.local/busybox:1.35.0 is imported;"
+	@echo "kubectl logs, exec, attach, cp, port-forward and debug work on them through the kubelet."
 	@echo "The scheduler and controllers join 'make up' as their issues land. Stop it with: make down"
 
 down:
