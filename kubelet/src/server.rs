@@ -520,38 +520,63 @@ impl NodeServer {
             Ok(l) => l,
             Err(f) => return f.response(),
         };
-        let chosen = if opts.previous {
-            match list.get(1) {
+        // As upstream: the container the status names (a waiting container's logs are its last run's;
+        // `previous` is lastState's). A pod without a status of its own (a static pod) picks from the
+        // runtime: the newest container, and the one before it.
+        let not_found_previous =
+            || format!("previous terminated container {container:?} in pod {pod_name:?} not found");
+        let status = pod
+            .status
+            .iter()
+            .flat_map(|s| {
+                s.container_statuses
+                    .iter()
+                    .flatten()
+                    .chain(s.init_container_statuses.iter().flatten())
+                    .chain(s.ephemeral_container_statuses.iter().flatten())
+            })
+            .find(|s| s.name == container);
+        let strip = |id: &str| id.split_once("://").map(|(_, i)| i).unwrap_or(id).to_string();
+        let last_id = status
+            .and_then(|s| s.last_state.as_ref()?.terminated.as_ref()?.container_id.as_deref())
+            .map(strip);
+        let wanted: Result<String, String> = match status {
+            Some(_) if opts.previous => last_id.ok_or_else(not_found_previous),
+            Some(s) => {
+                let waiting = s.state.as_ref().and_then(|st| st.waiting.as_ref());
+                match (waiting, s.container_id.as_deref(), last_id) {
+                    (None, Some(id), _) => Ok(strip(id)),
+                    (_, _, Some(last)) => Ok(last),
+                    (w, _, None) => Err(format!(
+                        "container {container:?} in pod {pod_name:?} is waiting to start: {}",
+                        w.and_then(|w| w.reason.clone())
+                            .unwrap_or_else(|| "ContainerCreating".into())
+                    )),
+                }
+            }
+            None => {
+                let pick = if opts.previous { list.get(1) } else { list.first() };
+                pick.map(|c| c.id.clone()).ok_or_else(|| {
+                    if opts.previous {
+                        not_found_previous()
+                    } else {
+                        format!("container {container:?} in pod {pod_name:?} is waiting to start: ContainerCreating")
+                    }
+                })
+            }
+        };
+        let chosen = match wanted {
+            Ok(id) => match list.iter().find(|c| c.id == id) {
                 Some(c) => c,
+                None if opts.previous => return text(StatusCode::BAD_REQUEST, not_found_previous()),
                 None => {
                     return text(
                         StatusCode::BAD_REQUEST,
-                        format!("previous terminated container {container:?} in pod {pod_name:?} not found"),
+                        format!("container {container:?} in pod {pod_name:?} is not available"),
                     );
                 }
-            }
-        } else {
-            match list.first() {
-                Some(c) => c,
-                None => {
-                    let reason = pod
-                        .status
-                        .iter()
-                        .flat_map(|s| {
-                            s.container_statuses
-                                .iter()
-                                .flatten()
-                                .chain(s.init_container_statuses.iter().flatten())
-                        })
-                        .find(|s| s.name == container)
-                        .and_then(|s| s.state.as_ref()?.waiting.as_ref()?.reason.clone())
-                        .unwrap_or_else(|| "ContainerCreating".into());
-                    return text(
-                        StatusCode::BAD_REQUEST,
-                        format!("container {container:?} in pod {pod_name:?} is waiting to start: {reason}"),
-                    );
-                }
-            }
+            },
+            Err(e) => return text(StatusCode::BAD_REQUEST, e),
         };
         let status = match self.runtime.container_status(&chosen.id, false).await {
             Ok(s) => s.status.unwrap_or_default(),
