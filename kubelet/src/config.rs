@@ -94,6 +94,12 @@ struct FileConfig {
     pod_logs_dir: Option<PathBuf>,
     authentication: Option<FileAuthentication>,
     authorization: Option<FileAuthorization>,
+    #[serde(rename = "imageGCHighThresholdPercent")]
+    image_gc_high_threshold_percent: Option<i64>,
+    #[serde(rename = "imageGCLowThresholdPercent")]
+    image_gc_low_threshold_percent: Option<i64>,
+    #[serde(rename = "imageMinimumGCAge")]
+    image_minimum_gc_age: Option<String>,
     #[serde(flatten)]
     other: BTreeMap<String, serde_json::Value>,
 }
@@ -200,6 +206,10 @@ pub struct Config {
     pub pod_logs_dir: PathBuf,
     pub authentication: Authentication,
     pub authorization: Authorization,
+    /// imageGCHighThresholdPercent (85), imageGCLowThresholdPercent (80), imageMinimumGCAge (2m).
+    pub image_gc_high_percent: u8,
+    pub image_gc_low_percent: u8,
+    pub image_minimum_gc_age: Duration,
     /// Config file fields this kubelet does not act on.
     pub ignored_fields: Vec<String>,
 }
@@ -388,6 +398,33 @@ impl Config {
                 Duration::from_secs(30),
             )?,
         };
+        let high = f.image_gc_high_threshold_percent.unwrap_or(85);
+        let low = f.image_gc_low_threshold_percent.unwrap_or(80);
+        for (name, v) in [
+            ("imageGCHighThresholdPercent", high),
+            ("imageGCLowThresholdPercent", low),
+        ] {
+            if !(0..=100).contains(&v) {
+                return Err(ConfigError::Invalid {
+                    path,
+                    reason: format!("{name} ({v}) must be between 0 and 100, inclusive"),
+                });
+            }
+        }
+        if low > high {
+            return Err(ConfigError::Invalid {
+                path,
+                reason: format!(
+                    "imageGCLowThresholdPercent ({low}) must be less than imageGCHighThresholdPercent ({high})"
+                ),
+            });
+        }
+        let image_minimum_gc_age = duration(
+            &path,
+            "imageMinimumGCAge",
+            f.image_minimum_gc_age.clone(),
+            Duration::from_secs(120),
+        )?;
         let mut eviction_hard = f.eviction_hard.unwrap_or_else(default_eviction_hard);
         eviction_hard.retain(|_, v| !v.is_empty());
         Ok(Config {
@@ -434,6 +471,9 @@ impl Config {
             pod_logs_dir: f.pod_logs_dir.unwrap_or_else(|| PathBuf::from("/var/log/pods")),
             authentication,
             authorization,
+            image_gc_high_percent: high as u8,
+            image_gc_low_percent: low as u8,
+            image_minimum_gc_age,
             ignored_fields: f.other.into_keys().collect(),
         })
     }

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod cri;
 pub mod eviction;
+pub mod imagegc;
 pub mod logs;
 pub mod node;
 pub mod podconfig;

@@ -174,6 +174,21 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         }));
     }
     tasks.push(tokio::spawn(agent.clone().run_status()));
+    tasks.push(tokio::spawn(ferrokube_kubelet::imagegc::run(
+        runtime.clone(),
+        ferrokube_kubelet::imagegc::Policy {
+            high_percent: config.image_gc_high_percent,
+            low_percent: config.image_gc_low_percent,
+            min_age: config.image_minimum_gc_age,
+            keep: vec![
+                config
+                    .sandbox_image
+                    .clone()
+                    .unwrap_or_else(|| "registry.k8s.io/pause:3.10".to_string()),
+            ],
+        },
+        pods.clone(),
+    )));
     if let Some(threshold) = config.eviction_hard.get("memory.available") {
         let bytes = ferrokube_kubelet::node::threshold_bytes(Some(threshold), agent.machine.memory_bytes);
         tasks.push(tokio::spawn(ferrokube_kubelet::eviction::run(
