@@ -3,6 +3,8 @@
 pub mod config;
 pub mod cri;
 pub mod eviction;
+#[cfg(test)]
+pub mod fake;
 pub mod imagegc;
 pub mod logs;
 pub mod node;

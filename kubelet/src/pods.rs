@@ -1780,6 +1780,207 @@ fn go_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::{self, FakeRuntime};
+
+    /// A pod manager on the fake runtime and the fake apiserver.
+    async fn setup() -> (tempfile::TempDir, FakeRuntime, Arc<Mutex<Vec<String>>>, Arc<PodManager>) {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = FakeRuntime::default();
+        let runtime = fake::serve(fake.clone(), dir.path()).await;
+        let writes: Arc<Mutex<Vec<String>>> = Arc::default();
+        let node = NodeContext {
+            node_name: "n1".into(),
+            root_dir: dir.path().join("root"),
+            node_ip: "10.0.0.5".into(),
+            cgroup_root: "/".into(),
+            pod_logs_dir: dir.path().join("logs"),
+            cluster_dns: vec![],
+            cluster_domain: "cluster.local".into(),
+        };
+        let mgr = PodManager::new(
+            node,
+            fake::api_client(writes.clone()),
+            runtime,
+            None,
+            Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        );
+        (dir, fake, writes, mgr)
+    }
+
+    fn test_pod(spec: serde_json::Value) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p", "namespace": "default", "uid": "u1"},
+            "spec": spec,
+        }))
+        .unwrap()
+    }
+
+    fn calls(fake: &FakeRuntime) -> Vec<String> {
+        std::mem::take(&mut fake.0.lock().calls)
+    }
+
+    fn waiting_reason(w: &Worker, name: &str) -> Option<(String, String)> {
+        let s = w.last_status.as_ref()?;
+        let c = s.container_statuses.iter().flatten().find(|c| c.name == name)?;
+        let waiting = c.state.as_ref()?.waiting.as_ref()?;
+        Some((waiting.reason.clone()?, waiting.message.clone().unwrap_or_default()))
+    }
+
+    #[tokio::test]
+    async fn init_containers_run_before_the_main_one_and_drive_the_phase() {
+        let (_dir, fake, _writes, mgr) = setup().await;
+        let pod = test_pod(serde_json::json!({
+            "initContainers": [{"name": "init", "image": "busybox:1"}],
+            "containers": [{"name": "main", "image": "busybox:1"}],
+        }));
+        let mut w = Worker::new(mgr, "u1".into());
+        w.sync(&pod).await.unwrap();
+        assert_eq!(
+            calls(&fake),
+            ["RunPodSandbox", "CreateContainer init", "StartContainer init"],
+            "only the init container starts"
+        );
+        let status = w.last_status.clone().unwrap();
+        assert_eq!(status.phase.as_deref(), Some("Pending"));
+        assert_eq!(waiting_reason(&w, "main").unwrap().0, "PodInitializing");
+
+        fake.0.lock().exit("init", 0);
+        w.sync(&pod).await.unwrap();
+        assert_eq!(calls(&fake), ["CreateContainer main", "StartContainer main"]);
+        let status = w.last_status.clone().unwrap();
+        assert_eq!(status.phase.as_deref(), Some("Running"));
+        let cond = |t: &str| {
+            status
+                .conditions
+                .iter()
+                .flatten()
+                .find(|c| c.type_ == t)
+                .map(|c| c.status.clone())
+                .unwrap()
+        };
+        assert_eq!((cond("Initialized"), cond("Ready")), ("True".into(), "True".into()));
+    }
+
+    #[tokio::test]
+    async fn crashes_restart_at_once_then_back_off() {
+        let (_dir, fake, _writes, mgr) = setup().await;
+        let pod = test_pod(serde_json::json!({"containers": [{"name": "main", "image": "busybox:1"}]}));
+        let mut w = Worker::new(mgr, "u1".into());
+        w.sync(&pod).await.unwrap();
+        calls(&fake);
+        // The first crash restarts at once.
+        fake.0.lock().exit("main", 1);
+        w.sync(&pod).await.unwrap();
+        assert_eq!(calls(&fake), ["CreateContainer main", "StartContainer main"]);
+        // The second waits 10 s, as CrashLoopBackOff with upstream's message.
+        fake.0.lock().exit("main", 1);
+        w.sync(&pod).await.unwrap();
+        assert!(
+            calls(&fake).iter().all(|c| !c.starts_with("StartContainer")),
+            "no restart while backing off"
+        );
+        let (reason, message) = waiting_reason(&w, "main").unwrap();
+        assert_eq!(reason, "CrashLoopBackOff");
+        assert_eq!(
+            message,
+            "back-off 10s restarting failed container=main pod=p_default(u1)"
+        );
+        let status = w.last_status.clone().unwrap();
+        let main = &status.container_statuses.unwrap()[0];
+        assert_eq!(main.restart_count, 1);
+        assert_eq!(
+            main.last_state.as_ref().unwrap().terminated.as_ref().unwrap().exit_code,
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn failing_probes_restart_and_unready_containers() {
+        let (_dir, fake, _writes, mgr) = setup().await;
+        fake.0.lock().exec_exit.insert("alive".into(), 1);
+        fake.0.lock().exec_exit.insert("ready".into(), 1);
+        let probe =
+            |cmd: &str| serde_json::json!({"exec": {"command": [cmd]}, "failureThreshold": 1, "periodSeconds": 1});
+        let pod = test_pod(serde_json::json!({"containers": [
+            {"name": "live", "image": "busybox:1", "livenessProbe": probe("alive")},
+            {"name": "unready", "image": "busybox:1", "readinessProbe": probe("ready")},
+        ]}));
+        let mut w = Worker::new(mgr, "u1".into());
+        w.sync(&pod).await.unwrap();
+        let order = calls(&fake);
+        let live_probe = order
+            .iter()
+            .position(|c| c == "ExecSync live alive")
+            .expect("liveness ran");
+        let stop = order
+            .iter()
+            .position(|c| c.starts_with("StopContainer live"))
+            .expect("live stopped");
+        assert!(live_probe < stop, "{order:?}");
+        assert!(order.iter().any(|c| c == "ExecSync unready ready"), "{order:?}");
+        assert!(
+            !order.iter().any(|c| c.starts_with("StopContainer unready")),
+            "readiness never kills"
+        );
+        let status = w.last_status.clone().unwrap();
+        let unready = status
+            .container_statuses
+            .iter()
+            .flatten()
+            .find(|c| c.name == "unready")
+            .unwrap();
+        assert!(!unready.ready);
+        let ready = status.conditions.iter().flatten().find(|c| c.type_ == "Ready").unwrap();
+        assert_eq!(ready.status, "False");
+        // The killed container is restarted by its restart policy on the next sync.
+        w.sync(&pod).await.unwrap();
+        assert!(calls(&fake).contains(&"StartContainer live".to_string()));
+    }
+
+    #[tokio::test]
+    async fn deletion_runs_pre_stop_then_stops_with_the_rest_of_the_grace_then_deletes() {
+        let (_dir, fake, writes, mgr) = setup().await;
+        let mut pod = test_pod(serde_json::json!({
+            "terminationGracePeriodSeconds": 5,
+            "containers": [{"name": "main", "image": "busybox:1",
+                "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", "cleanup"]}}}}],
+        }));
+        let mut w = Worker::new(mgr, "u1".into());
+        w.sync(&pod).await.unwrap();
+        calls(&fake);
+        pod.metadata.deletion_timestamp = Some(Time(Timestamp::now()));
+        pod.metadata.deletion_grace_period_seconds = Some(5);
+        w.terminate(&pod).await;
+        let order = calls(&fake);
+        let at = |prefix: &str| {
+            order
+                .iter()
+                .position(|c| c.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no {prefix} in {order:?}"))
+        };
+        assert!(
+            at("ExecSync main sh -c cleanup") < at("StopContainer main"),
+            "{order:?}"
+        );
+        assert!(at("StopContainer main") < at("StopPodSandbox"), "{order:?}");
+        assert!(at("StopPodSandbox") < at("RemovePodSandbox"), "{order:?}");
+        let stop = &order[at("StopContainer main")];
+        let timeout: i64 = stop.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!((2..=5).contains(&timeout), "the rest of the grace period: {stop}");
+        let writes = writes.lock().clone();
+        let delete = writes
+            .iter()
+            .find(|w| w.starts_with("DELETE"))
+            .expect("the pod is deleted");
+        assert!(
+            delete.contains("\"gracePeriodSeconds\":0") && delete.contains("\"uid\":\"u1\""),
+            "{delete}"
+        );
+        assert!(
+            writes.iter().position(|w| w.starts_with("PATCH")) < writes.iter().position(|w| w.starts_with("DELETE")),
+            "the final status before the delete: {writes:?}"
+        );
+    }
 
     #[test]
     fn backoff_messages_print_go_durations() {
