@@ -96,9 +96,9 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let client = kube::Client::try_from(client_config).context("building the API client")?;
 
     let ip = node_ip(&config);
-    let memory_pressure = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pressure: Arc<ferrokube_kubelet::eviction::Pressure> = Arc::default();
     let agent = Arc::new(NodeAgent {
-        memory_pressure: memory_pressure.clone(),
+        pressure: pressure.clone(),
         machine: Machine::probe(&config.root_dir),
         ip,
         runtime_version: format!("{}://{}", version.runtime_name, version.runtime_version),
@@ -119,7 +119,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         client.clone(),
         runtime.clone(),
         config.static_pod_path.clone(),
-        memory_pressure,
+        pressure,
     );
 
     let healthz: SocketAddr = format!("{}:{}", config.healthz_bind_address, config.healthz_port)
@@ -189,14 +189,15 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         },
         pods.clone(),
     )));
-    if let Some(threshold) = config.eviction_hard.get("memory.available") {
-        let bytes = ferrokube_kubelet::node::threshold_bytes(Some(threshold), agent.machine.memory_bytes);
-        tasks.push(tokio::spawn(ferrokube_kubelet::eviction::run(
-            pods.clone(),
-            threshold.clone(),
-            bytes,
-        )));
-    }
+    tasks.push(tokio::spawn(ferrokube_kubelet::eviction::run(
+        pods.clone(),
+        ferrokube_kubelet::eviction::Thresholds {
+            memory_available: config.eviction_hard.get("memory.available").cloned(),
+            nodefs_available: config.eviction_hard.get("nodefs.available").cloned(),
+            memory_total: agent.machine.memory_bytes,
+            root_dir: config.root_dir.clone(),
+        },
+    )));
     tasks.push(tokio::spawn(pods.run()));
 
     ferrokube_component_base::shutdown::signal_received().await;

@@ -121,7 +121,7 @@ pub struct NodeAgent {
     /// The runtime's name and version as `nodeInfo.containerRuntimeVersion` shows them (`containerd://1.6.20`).
     pub runtime_version: String,
     /// Set by the eviction manager.
-    pub memory_pressure: Arc<std::sync::atomic::AtomicBool>,
+    pub pressure: Arc<crate::eviction::Pressure>,
 }
 
 impl NodeAgent {
@@ -214,7 +214,8 @@ impl NodeAgent {
             Ok(()) => (true, "KubeletReady", "kubelet is posting ready status".to_string()),
             Err(why) => (false, "KubeletNotReady", why.clone()),
         };
-        let memory_pressure = self.memory_pressure.load(std::sync::atomic::Ordering::Relaxed);
+        let memory_pressure = self.pressure.memory.load(std::sync::atomic::Ordering::Relaxed);
+        let disk_pressure = self.pressure.disk.load(std::sync::atomic::Ordering::Relaxed);
         let mut conditions = vec![
             if memory_pressure {
                 condition(
@@ -233,13 +234,23 @@ impl NodeAgent {
                     now,
                 )
             },
-            condition(
-                "DiskPressure",
-                false,
-                "KubeletHasNoDiskPressure",
-                "kubelet has no disk pressure",
-                now,
-            ),
+            if disk_pressure {
+                condition(
+                    "DiskPressure",
+                    true,
+                    "KubeletHasDiskPressure",
+                    "kubelet has disk pressure",
+                    now,
+                )
+            } else {
+                condition(
+                    "DiskPressure",
+                    false,
+                    "KubeletHasNoDiskPressure",
+                    "kubelet has no disk pressure",
+                    now,
+                )
+            },
             condition(
                 "PIDPressure",
                 false,

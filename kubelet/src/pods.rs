@@ -65,8 +65,8 @@ pub struct PodManager {
     static_pod_path: Option<std::path::PathBuf>,
     /// The static pods from it, by uid.
     static_pods: Mutex<BTreeMap<String, Pod>>,
-    /// Set by the eviction manager while memory is below `evictionHard` `memory.available`.
-    pub memory_pressure: Arc<std::sync::atomic::AtomicBool>,
+    /// The node conditions the eviction manager sets (MemoryPressure, DiskPressure).
+    pub pressure: Arc<crate::eviction::Pressure>,
     /// Pods the eviction manager chose, by uid: the message their status gets.
     evictions: Mutex<HashMap<String, Option<String>>>,
 }
@@ -77,7 +77,7 @@ impl PodManager {
         client: kube::Client,
         runtime: Runtime,
         static_pod_path: Option<std::path::PathBuf>,
-        memory_pressure: Arc<std::sync::atomic::AtomicBool>,
+        pressure: Arc<crate::eviction::Pressure>,
     ) -> Arc<PodManager> {
         Arc::new(PodManager {
             node,
@@ -86,7 +86,7 @@ impl PodManager {
             workers: Mutex::new(HashMap::new()),
             static_pod_path,
             static_pods: Mutex::new(BTreeMap::new()),
-            memory_pressure,
+            pressure,
             evictions: Mutex::new(HashMap::new()),
         })
     }
@@ -803,16 +803,14 @@ impl Worker {
             state = runtime_state(&rt, &self.uid, &mut self.cache).await?;
             terminal = true;
         }
-        // Admission under memory pressure: a BestEffort pod that has not started is rejected.
+        // Admission under node pressure: a pod that has not started may be rejected.
         if !terminal
             && state.sandbox.is_none()
             && state.containers.is_empty()
             && self.start_time.is_none()
-            && self.mgr.memory_pressure.load(std::sync::atomic::Ordering::Relaxed)
-            && podconfig::qos_class(pod) == "BestEffort"
-            && !crate::static_pods::is_static(pod)
+            && let Some(message) = self.mgr.pressure.rejects(pod)
         {
-            self.failed = Some(("Evicted".into(), crate::eviction::REJECTED_MESSAGE.into()));
+            self.failed = Some(("Evicted".into(), message));
             terminal = true;
         }
         if !terminal && self.deadline_exceeded(pod) {
@@ -1636,7 +1634,7 @@ impl Worker {
         }
         if let Some((reason, message)) = &self.failed
             && reason == "Evicted"
-            && message != crate::eviction::REJECTED_MESSAGE
+            && !message.starts_with("Pod was rejected")
         {
             conditions.push(PodCondition {
                 type_: "DisruptionTarget".into(),
@@ -1797,13 +1795,7 @@ mod tests {
             cluster_dns: vec![],
             cluster_domain: "cluster.local".into(),
         };
-        let mgr = PodManager::new(
-            node,
-            fake::api_client(writes.clone()),
-            runtime,
-            None,
-            Arc::new(std::sync::atomic::AtomicBool::new(false)),
-        );
+        let mgr = PodManager::new(node, fake::api_client(writes.clone()), runtime, None, Arc::default());
         (dir, fake, writes, mgr)
     }
 

@@ -1,6 +1,7 @@
-//! Memory-pressure eviction on a real containerd, with `evictionHard` `memory.available: 1Pi` (always
-//! under pressure): the node reports MemoryPressure, a new BestEffort pod is rejected, and a running
-//! Burstable pod is evicted with upstream's reason, message and DisruptionTarget condition.
+//! Eviction on a real containerd. With `evictionHard` `memory.available: 1Pi` (always under pressure):
+//! the node reports MemoryPressure, a new BestEffort pod is rejected, and a running Burstable pod is
+//! evicted with upstream's reason, message and DisruptionTarget condition. With `nodefs.available: 100%`:
+//! DiskPressure, and every new pod is rejected.
 
 mod common;
 
@@ -98,5 +99,50 @@ async fn memory_pressure_rejects_and_evicts_pods() {
     assert_eq!(
         (target.status.as_str(), target.reason.as_deref()),
         ("True", Some("TerminationByKubelet"))
+    );
+}
+
+/// With `nodefs.available: 100%` the root filesystem is always short: DiskPressure, and every new pod
+/// but static ones is rejected (upstream's admission), whatever its QoS class.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disk_pressure_rejects_new_pods() {
+    let c = common::Cluster::start("evictionHard:\n  nodefs.available: \"100%\"\n", &[]).await;
+    let nodes: Api<Node> = Api::all(c.client.clone());
+    c.wait(Duration::from_secs(30), "the node reports DiskPressure", || async {
+        nodes.get_opt(&c.name).await.ok().flatten().filter(|n| {
+            n.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|cs| {
+                cs.iter().any(|c| {
+                    c.type_ == "DiskPressure" && c.status == "True" && c.reason.as_deref() == Some("KubeletHasDiskPressure")
+                })
+            })
+        })
+    })
+    .await;
+    let pods: Api<Pod> = Api::namespaced(c.client.clone(), "default");
+    pods.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({
+            "metadata": {"name": "guaranteed"},
+            "spec": {"nodeName": c.name, "containers": [{
+                "name": "main", "image": BUSYBOX_IMAGE, "command": ["sleep", "3600"],
+                "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "10m", "memory": "16Mi"}},
+            }]},
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let rejected = c
+        .wait(Duration::from_secs(30), "the pod rejected", || async {
+            pods.get_opt("guaranteed").await.ok().flatten().filter(|p| status_of(p).0 == "Failed")
+        })
+        .await;
+    assert_eq!(
+        status_of(&rejected),
+        (
+            "Failed".to_string(),
+            "Evicted".to_string(),
+            "Pod was rejected: The node had condition: [DiskPressure]. ".to_string()
+        )
     );
 }
