@@ -112,7 +112,9 @@ async fn disk_pressure_rejects_new_pods() {
         nodes.get_opt(&c.name).await.ok().flatten().filter(|n| {
             n.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|cs| {
                 cs.iter().any(|c| {
-                    c.type_ == "DiskPressure" && c.status == "True" && c.reason.as_deref() == Some("KubeletHasDiskPressure")
+                    c.type_ == "DiskPressure"
+                        && c.status == "True"
+                        && c.reason.as_deref() == Some("KubeletHasDiskPressure")
                 })
             })
         })
@@ -134,7 +136,11 @@ async fn disk_pressure_rejects_new_pods() {
     .unwrap();
     let rejected = c
         .wait(Duration::from_secs(30), "the pod rejected", || async {
-            pods.get_opt("guaranteed").await.ok().flatten().filter(|p| status_of(p).0 == "Failed")
+            pods.get_opt("guaranteed")
+                .await
+                .ok()
+                .flatten()
+                .filter(|p| status_of(p).0 == "Failed")
         })
         .await;
     assert_eq!(
