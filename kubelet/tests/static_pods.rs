@@ -1,7 +1,7 @@
 //! Static pods on a real containerd: a manifest in `staticPodPath` runs while the apiserver is down, gets
-//! its mirror pod (status included) once the apiserver is back, without a restart; an edited manifest
-//! replaces the pod and its mirror; a deleted mirror pod comes back; a removed manifest stops the pod and
-//! deletes the mirror.
+//! its mirror pod (status included, its logs through kubectl) once the apiserver is back, without a
+//! restart; an edited manifest replaces the pod and its mirror; a deleted mirror pod comes back; a
+//! removed manifest stops the pod and deletes the mirror.
 
 mod common;
 
@@ -21,7 +21,7 @@ fn manifest(sleep: u32) -> String {
     format!(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: static-web\n  labels: {{tier: control-plane}}\nspec:\n  \
          terminationGracePeriodSeconds: 1\n  containers:\n  - name: main\n    image: {BUSYBOX_IMAGE}\n    \
-         command: [sleep, \"{sleep}\"]\n"
+         command: [sh, -c, \"echo static-hello; exec sleep {sleep}\"]\n"
     )
 }
 
@@ -106,6 +106,18 @@ async fn static_pods_run_without_an_apiserver_and_are_mirrored() {
         running(&rt, &name).await,
         std::slice::from_ref(&first),
         "adopted, not restarted"
+    );
+    // `kubectl logs` of the mirror pod reads the static pod's container.
+    let logs = std::process::Command::new("/usr/bin/kubectl")
+        .env("KUBECONFIG", &c.api.kubeconfig)
+        .args(["logs", &name])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&logs.stdout),
+        "static-hello\n",
+        "{}",
+        String::from_utf8_lossy(&logs.stderr)
     );
 
     // A mirror pod deleted through the API comes back; the static pod keeps running.
