@@ -82,7 +82,7 @@ up: deps
 		done; \
 		curl -sf http://127.0.0.1:$(ETCD_METRICS_PORT)/health >/dev/null || { echo "error: no health answer; see $(RUN_DIR)/etcd.log"; exit 1; }; \
 	fi
-	@if [ ! -f $(RUN_DIR)/pki/admin.kubeconfig ]; then \
+	@if [ ! -f $(RUN_DIR)/pki/admin.kubeconfig ] || [ ! -f $(RUN_DIR)/pki/apiserver-kubelet-client.crt ]; then \
 		echo "==> generating certificates in $(RUN_DIR)/pki"; \
 		target/$(PROFILE_DIR)/ferrokube-dev-pki $(RUN_DIR)/pki https://127.0.0.1:$(APISERVER_PORT) >/dev/null; \
 	fi

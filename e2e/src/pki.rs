@@ -90,6 +90,17 @@ impl Pki {
         Ok((cert.pem(), key.serialize_pem()))
     }
 
+    /// Issues the apiserver's kubelet client certificate when this PKI predates it (written by an older
+    /// `generate`).
+    pub fn ensure_kubelet_client(&self) -> anyhow::Result<()> {
+        if self.kubelet_client_cert.exists() && self.kubelet_client_key.exists() {
+            return Ok(());
+        }
+        let (cert, key) = self.issue_client("kube-apiserver-kubelet-client", &["kubeadm:cluster-admins"])?;
+        std::fs::write(&self.kubelet_client_cert, cert)?;
+        write_private(&self.kubelet_client_key, &key)
+    }
+
     /// Writes a kubeconfig for the kubelet of node `node` (user `system:node:<node>`, group
     /// `system:nodes`, as upstream's node authorizer expects) at `path`.
     pub fn write_node_kubeconfig(&self, path: &Path, server: &str, node: &str) -> anyhow::Result<()> {

@@ -1,6 +1,7 @@
 //! Writes a development PKI and kubeconfigs; `make up` uses it (kubeadm will own the cluster PKI).
 //!
-//!   ferrokube-dev-pki <dir> <server-url>               CA, apiserver serving cert, admin.kubeconfig
+//!   ferrokube-dev-pki <dir> <server-url>               CA, apiserver serving and kubelet client certs,
+//!                                                      admin.kubeconfig (an existing PKI gets what it lacks)
 //!   ferrokube-dev-pki <dir> <server-url> --node NAME   also kubelet.kubeconfig for system:node:NAME
 
 fn main() -> anyhow::Result<()> {
@@ -12,7 +13,9 @@ fn main() -> anyhow::Result<()> {
     };
     let dir = std::path::PathBuf::from(dir);
     let pki = if dir.join("ca.crt").exists() {
-        ferrokube_e2e::pki::Pki::load(&dir)?
+        let pki = ferrokube_e2e::pki::Pki::load(&dir)?;
+        pki.ensure_kubelet_client()?;
+        pki
     } else {
         let pki = ferrokube_e2e::pki::generate(&dir)?;
         pki.write_kubeconfig(&dir.join("admin.kubeconfig"), server)?;
