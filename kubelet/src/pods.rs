@@ -44,6 +44,8 @@ const RELIST: Duration = Duration::from_secs(1);
 const RESYNC: Duration = Duration::from_secs(10);
 /// How often `staticPodPath` is read, and mirror pods checked.
 const STATIC_CHECK: Duration = Duration::from_secs(1);
+/// How often mirror pods are checked against the API when nothing pokes.
+const MIRROR_RESYNC: Duration = Duration::from_secs(10);
 /// How often the probes of a pod with probes are looked at (the smallest probe period).
 const PROBE_TICK: Duration = Duration::from_secs(1);
 const BACKOFF_START: Duration = Duration::from_secs(10);
@@ -65,6 +67,9 @@ pub struct PodManager {
     static_pod_path: Option<std::path::PathBuf>,
     /// The static pods from it, by uid.
     static_pods: Mutex<BTreeMap<String, Pod>>,
+    /// Poked when the mirror pods may need work: static pods changed, a mirror pod is being deleted, the
+    /// watch (re)listed.
+    mirrors_stale: tokio::sync::Notify,
     /// The node conditions the eviction manager sets (MemoryPressure, DiskPressure).
     pub pressure: Arc<crate::eviction::Pressure>,
     /// Pods the eviction manager chose, by uid: the message their status gets.
@@ -86,6 +91,7 @@ impl PodManager {
             workers: Mutex::new(HashMap::new()),
             static_pod_path,
             static_pods: Mutex::new(BTreeMap::new()),
+            mirrors_stale: tokio::sync::Notify::new(),
             pressure,
             evictions: Mutex::new(HashMap::new()),
         })
@@ -141,6 +147,9 @@ impl PodManager {
             *current = pods;
             (added, removed)
         };
+        if !added.is_empty() || !removed.is_empty() {
+            self.mirrors_stale.notify_one();
+        }
         for uid in removed {
             tracing::info!(%uid, "static pod manifest removed or changed; stopping its pod");
             self.removed(&uid);
@@ -151,20 +160,31 @@ impl PodManager {
         }
     }
 
-    /// Keeps a mirror pod in the API for each static pod, once the apiserver answers.
+    /// Keeps a mirror pod in the API for each static pod, once the apiserver answers: on each poke (see
+    /// `mirrors_stale`), every [`MIRROR_RESYNC`], and every [`STATIC_CHECK`] while the last try failed.
     async fn mirror_pods(self: Arc<Self>) {
         if self.static_pod_path.is_none() {
             return;
         }
         let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.client.clone());
         let pods: Api<Pod> = Api::all(self.client.clone());
+        let mut retry = true;
         loop {
-            tokio::time::sleep(STATIC_CHECK).await;
+            if retry {
+                tokio::time::sleep(STATIC_CHECK).await;
+            } else {
+                tokio::select! {
+                    () = self.mirrors_stale.notified() => {}
+                    () = tokio::time::sleep(MIRROR_RESYNC) => {}
+                }
+            }
+            retry = true;
             let wanted = self.static_pods.lock().clone();
             let selector = format!("spec.nodeName={}", self.node.node_name);
             let Ok(list) = pods.list(&kube::api::ListParams::default().fields(&selector)).await else {
                 continue;
             };
+            retry = false;
             let existing: HashMap<(String, String), (String, String, bool)> = list
                 .items
                 .iter()
@@ -226,6 +246,7 @@ impl PodManager {
                         }
                     }
                     Err(e) => {
+                        retry = true;
                         tracing::warn!(pod = %podconfig::log_dir_name(pod), error = %e, "creating the mirror pod failed")
                     }
                 }
@@ -268,13 +289,22 @@ impl PodManager {
             match event {
                 Ok(watcher::Event::Init) => listed.clear(),
                 // Mirror pods are the API's view of static pods, which run from their manifests.
-                Ok(watcher::Event::InitApply(pod) | watcher::Event::Apply(pod) | watcher::Event::Delete(pod))
-                    if crate::static_pods::is_mirror(&pod) => {}
+                Ok(watcher::Event::Delete(pod)) if crate::static_pods::is_mirror(&pod) => {
+                    self.mirrors_stale.notify_one()
+                }
+                Ok(watcher::Event::InitApply(pod) | watcher::Event::Apply(pod))
+                    if crate::static_pods::is_mirror(&pod) =>
+                {
+                    if pod.metadata.deletion_timestamp.is_some() {
+                        self.mirrors_stale.notify_one();
+                    }
+                }
                 Ok(watcher::Event::InitApply(pod)) => {
                     listed.insert(podconfig::uid(&pod).to_string());
                     self.clone().update(pod);
                 }
                 Ok(watcher::Event::InitDone) => {
+                    self.mirrors_stale.notify_one();
                     // Pods that went away while the watch was down (static pods are not the API's).
                     listed.extend(self.static_pods.lock().keys().cloned());
                     let gone: Vec<String> = self

@@ -113,7 +113,9 @@ async fn http_get(host: &str, port: u16, path: &str, headers: &[(String, String)
     }
     request.push_str("\r\n");
     let head = if https {
-        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(insecure_tls()));
+        // HTTPS probes check that the server answers, not who it is: no certificate verification.
+        let config = ferrokube_component_base::tls::client_config(None, None).map_err(|e| e.to_string())?;
+        let connector = tokio_rustls::TlsConnector::from(config);
         let name =
             rustls_pki_types::ServerName::try_from(host.to_string()).map_err(|e| format!("Get \"{url}\": {e}"))?;
         let mut tls = connector
@@ -154,50 +156,6 @@ async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         buf.extend_from_slice(&chunk[..n]);
     }
     Ok(String::from_utf8_lossy(&buf).lines().next().unwrap_or("").to_string())
-}
-
-/// TLS without certificate verification: HTTPS probes check that the server answers, not who it is.
-fn insecure_tls() -> rustls::ClientConfig {
-    #[derive(Debug)]
-    struct AnyCert(std::sync::Arc<rustls::crypto::CryptoProvider>);
-    impl rustls::client::danger::ServerCertVerifier for AnyCert {
-        fn verify_server_cert(
-            &self,
-            _: &rustls_pki_types::CertificateDer<'_>,
-            _: &[rustls_pki_types::CertificateDer<'_>],
-            _: &rustls_pki_types::ServerName<'_>,
-            _: &[u8],
-            _: rustls_pki_types::UnixTime,
-        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-            Ok(rustls::client::danger::ServerCertVerified::assertion())
-        }
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &rustls_pki_types::CertificateDer<'_>,
-            dss: &rustls::DigitallySignedStruct,
-        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-        }
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &rustls_pki_types::CertificateDer<'_>,
-            dss: &rustls::DigitallySignedStruct,
-        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-        }
-        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-            self.0.signature_verification_algorithms.supported_schemes()
-        }
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default TLS versions")
-        .dangerous()
-        .with_custom_certificate_verifier(std::sync::Arc::new(AnyCert(provider)))
-        .with_no_client_auth()
 }
 
 /// `grpc.health.v1.HealthCheckRequest`.

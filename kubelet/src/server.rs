@@ -30,6 +30,8 @@ use parking_lot::Mutex;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use ferrokube_apimachinery::query::{pairs as query_pairs, percent_decode as decode};
+
 use crate::config::{AuthorizationMode, Config};
 use crate::cri::Runtime;
 use crate::logs::LogOptions;
@@ -277,42 +279,6 @@ enum Stream {
     Exec,
     Attach,
     PortForward,
-}
-
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    let Some(q) = query else { return Vec::new() };
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-/// Percent-decoding of a query component (`+` is a space).
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn flag(pairs: &[(String, String)], name: &str) -> bool {
@@ -877,23 +843,9 @@ mod tests {
     }
 
     #[test]
-    fn queries_decode() {
-        let q = query_pairs(Some(
-            "command=sh&command=-c&command=echo%20a+b&input=1&bad=%zz&trail=%4",
-        ));
-        assert_eq!(
-            q,
-            [
-                ("command", "sh"),
-                ("command", "-c"),
-                ("command", "echo a b"),
-                ("input", "1"),
-                ("bad", "%zz"),
-                ("trail", "%4"),
-            ]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-        );
-        assert!(flag(&q, "input"));
-        assert!(!flag(&q, "output"));
+    fn flags_read_upstream_truthy_values() {
+        let q = query_pairs(Some("input=1&tty=true&output=0"));
+        assert!(flag(&q, "input") && flag(&q, "tty"));
+        assert!(!flag(&q, "output") && !flag(&q, "error"));
     }
 }

@@ -22,22 +22,24 @@ fn status_of(p: &Pod) -> (String, String, String) {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn memory_pressure_rejects_and_evicts_pods() {
-    let c = common::Cluster::start("evictionHard:\n  memory.available: 1Pi\n", &[]).await;
+/// Waits until the node reports condition `kind` True with `reason`.
+async fn wait_condition(c: &common::Cluster, kind: &str, reason: &str) {
     let nodes: Api<Node> = Api::all(c.client.clone());
-    c.wait(Duration::from_secs(30), "the node reports MemoryPressure", || async {
+    c.wait(Duration::from_secs(30), &format!("the node reports {kind}"), || async {
         nodes.get_opt(&c.name).await.ok().flatten().filter(|n| {
             n.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|cs| {
-                cs.iter().any(|c| {
-                    c.type_ == "MemoryPressure"
-                        && c.status == "True"
-                        && c.reason.as_deref() == Some("KubeletHasInsufficientMemory")
-                })
+                cs.iter()
+                    .any(|c| c.type_ == kind && c.status == "True" && c.reason.as_deref() == Some(reason))
             })
         })
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_pressure_rejects_and_evicts_pods() {
+    let c = common::Cluster::start("evictionHard:\n  memory.available: 1Pi\n", &[]).await;
+    wait_condition(&c, "MemoryPressure", "KubeletHasInsufficientMemory").await;
 
     let pods: Api<Pod> = Api::namespaced(c.client.clone(), "default");
     let pod = |name: &str, resources: serde_json::Value| -> Pod {
@@ -107,19 +109,7 @@ async fn memory_pressure_rejects_and_evicts_pods() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disk_pressure_rejects_new_pods() {
     let c = common::Cluster::start("evictionHard:\n  nodefs.available: \"100%\"\n", &[]).await;
-    let nodes: Api<Node> = Api::all(c.client.clone());
-    c.wait(Duration::from_secs(30), "the node reports DiskPressure", || async {
-        nodes.get_opt(&c.name).await.ok().flatten().filter(|n| {
-            n.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|cs| {
-                cs.iter().any(|c| {
-                    c.type_ == "DiskPressure"
-                        && c.status == "True"
-                        && c.reason.as_deref() == Some("KubeletHasDiskPressure")
-                })
-            })
-        })
-    })
-    .await;
+    wait_condition(&c, "DiskPressure", "KubeletHasDiskPressure").await;
     let pods: Api<Pod> = Api::namespaced(c.client.clone(), "default");
     pods.create(
         &PostParams::default(),

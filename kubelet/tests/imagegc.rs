@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use ferrokube_images::{BUSYBOX_IMAGE, Image, PAUSE_IMAGE};
-use ferrokube_kubelet::cri::{CriMetrics, Runtime};
+use ferrokube_kubelet::cri::Runtime;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::PostParams;
@@ -32,13 +31,7 @@ async fn unused_images_are_collected_above_the_threshold() {
         &[],
     )
     .await;
-    let rt = Runtime::connect(
-        &c.runtime.endpoint(),
-        Duration::from_secs(10),
-        Arc::new(CriMetrics::new()),
-    )
-    .await
-    .unwrap();
+    let rt = common::cri(&c).await;
     // An image of its own digest that nothing uses.
     let mut probe = Image::new(UNUSED);
     probe.file("/probe", 0o644, b"collect me".to_vec());

@@ -5,11 +5,10 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use ferrokube_images::BUSYBOX_IMAGE;
-use ferrokube_kubelet::cri::{CriMetrics, Runtime};
+use ferrokube_kubelet::cri::Runtime;
 use ferrokube_kubelet::podconfig::POD_NAME_LABEL;
 use ferrokube_kubelet::static_pods::CONFIG_MIRROR_ANNOTATION;
 use ferrokube_proto::runtime::v1 as api;
@@ -59,13 +58,7 @@ fn phase(p: &Pod) -> &str {
 async fn static_pods_run_without_an_apiserver_and_are_mirrored() {
     let manifests = tempfile::tempdir().unwrap();
     let mut c = common::Cluster::start(&format!("staticPodPath: {}\n", manifests.path().display()), &[]).await;
-    let rt = Runtime::connect(
-        &c.runtime.endpoint(),
-        Duration::from_secs(10),
-        Arc::new(CriMetrics::new()),
-    )
-    .await
-    .unwrap();
+    let rt = common::cri(&c).await;
     let name = format!("static-web-{}", c.name);
 
     // No apiserver: the kubelet starts anyway and runs the manifest.

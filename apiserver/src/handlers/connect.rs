@@ -18,7 +18,8 @@ use tokio::net::TcpStream;
 
 use super::{Body, full};
 use crate::apiserver::{ApiResult, Apiserver};
-use crate::request::{RequestInfo, percent_decode};
+use crate::request::RequestInfo;
+use ferrokube_apimachinery::query::pairs as query_pairs;
 use ferrokube_component_base::streamproxy;
 
 /// Whether this request is served by a kubelet: the pod subresources `log`, `exec`, `attach`,
@@ -86,19 +87,6 @@ async fn node_proxy(api: &Arc<Apiserver>, mut req: Request<Incoming>, info: &Req
     }
     let (parts, body) = resp.into_parts();
     Ok(Response::from_parts(parts, body.map_err(std::io::Error::other).boxed()))
-}
-
-/// Every value of every query parameter, in order (`command` and `ports` repeat).
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    query
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
 }
 
 fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {

@@ -6,6 +6,7 @@ pub mod gostr;
 pub mod labels;
 pub mod patch;
 pub mod quantity;
+pub mod query;
 pub mod resources;
 pub mod status;
 pub mod time;
